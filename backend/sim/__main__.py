@@ -1,0 +1,3 @@
+from backend.sim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""`switchboard-sim`: the simulators of every peer, alone or together as the demo floor."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from backend import headless
+from backend.bus.endpoints import DEFAULT_HOST, HubEndpoints
+from backend.sim.bus_services import demo_services
+from backend.sim.demo import run_demo
+
+log = logging.getLogger(__name__)
+
+
+def _hub_options(parser: argparse.ArgumentParser, pub_default: int, sub_default: int) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help="hub host (default: %(default)s)")
+    parser.add_argument("--pub-port", type=int, default=pub_default, help="where services publish (default: %(default)s; 0: a free port)")
+    parser.add_argument("--sub-port", type=int, default=sub_default, help="where services subscribe (default: %(default)s; 0: a free port)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="switchboard-sim", description="Simulated peers for Switchboard.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="a hub and every simulator: the demo floor")
+    _hub_options(demo, 0, 0)
+    demo.add_argument("--exit-with-stdin", action="store_true", help="stop when standard input closes (used by switchboard --demo)")
+    services = commands.add_parser("services", help="the simulated bus services, on an existing hub")
+    _hub_options(services, 16202, 16201)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    headless.configure_logging(args.verbose)
+    endpoints = HubEndpoints(args.host, args.pub_port, args.sub_port)
+    if args.command == "demo":
+        return headless.run(lambda stop: run_demo(stop, endpoints, exit_with_stdin=args.exit_with_stdin))
+    return headless.run(lambda stop: _run_services(stop, endpoints))
+
+
+async def _run_services(stop: asyncio.Event, endpoints: HubEndpoints) -> int:
+    services = demo_services(endpoints)
+    for service in services:
+        await service.start()
+    log.info("Simulated services on %s: %s", endpoints, ", ".join(s.name for s in services))
+    await stop.wait()
+    for service in services:
+        await service.stop()
+    return 0
