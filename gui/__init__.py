@@ -1,0 +1,1 @@
+"""Switchboard's Qt views. Imports `backend`; `backend` never imports this package."""

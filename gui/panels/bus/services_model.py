@@ -1,0 +1,92 @@
+"""The table of services on the bus, from the directory; refreshed once a second."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from backend.bus.directory import ServiceDirectory, ServiceEntry
+from gui.theme import colour
+
+COLUMNS = ("Service", "Role", "Machine", "Store", "Last heard", "Messages")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def heard(entry: ServiceEntry, now: float) -> str:
+    if entry.last_seen is None:
+        return "—"
+    ago = max(0.0, now - entry.last_seen)
+    if ago < 2:
+        return "now"
+    if ago < 120:
+        return f"{ago:.0f} s ago"
+    return f"{ago / 60:.0f} min ago"
+
+
+class ServicesModel(QAbstractTableModel):
+    def __init__(self, directory: ServiceDirectory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.directory = directory
+        self.entries: list[ServiceEntry] = []
+
+    def set_directory(self, directory: ServiceDirectory) -> None:
+        self.directory = directory
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the directory: a reset only when the set of services changed."""
+        entries = self.directory.sorted_entries()
+        if [e.name for e in entries] != [e.name for e in self.entries]:
+            self.beginResetModel()
+            self.entries = entries
+            self.endResetModel()
+        elif entries:
+            self.entries = entries
+            self.dataChanged.emit(self.index(0, 0), self.index(len(entries) - 1, len(COLUMNS) - 1))
+
+    def entry_at(self, row: int) -> ServiceEntry | None:
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self.entries[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(entry, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 3 and entry.connected is False:
+                return colour("error")
+            if column == 3 and entry.connected:
+                return colour("ok")
+            if self.directory.is_quiet(entry):
+                return colour("muted")
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
+            return {True: "Answers the Store's heartbeat", False: "Not in the Store's list of connected clients", None: "No Store list seen"}[entry.connected]
+        return None
+
+    def _text(self, entry: ServiceEntry, column: int) -> str:
+        if column == 0:
+            return entry.name
+        if column == 1:
+            return entry.role or ""
+        if column == 2:
+            return entry.machine or "(singleton)"
+        if column == 3:
+            return {True: "connected", False: "not connected", None: "—"}[entry.connected]
+        if column == 4:
+            return heard(entry, time.time())
+        return f"{entry.messages:,}"
