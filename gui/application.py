@@ -33,6 +33,7 @@ from backend.app.operator_actions import OperatorActions
 from backend.app.runtime import SwitchboardRuntime
 from backend.app.serve import with_demo_endpoints
 from backend.app.settings import Settings, load_or_defaults, save, with_changes
+from backend.garbage_collection import tune_for_latency
 from backend.bus.message import LogLevel
 from backend.version import VERSION
 from gui import tasks
@@ -99,6 +100,7 @@ class SwitchboardApp:
         window.show()
         if problem is not None:
             self._settings_problem(problem.problems)
+        tune_for_latency()
         try:
             await self._start_runtime(settings)
             if self.options.screenshot is not None:

@@ -83,13 +83,20 @@ class SwitchboardRuntime:
         await self.service.start()
 
     async def stop(self) -> None:
+        """Stop the embedded hub first, then Switchboard's own sockets.
+
+        The other order can abort the process inside libzmq: terminating the hub's context
+        while it is still tearing down a just-closed subscriber that had a backlog trips
+        `Resource temporarily unavailable (src/session_base.cpp:233)` (seen under a flood;
+        tests/backend/bus/test_connection_stall.py).
+        """
+        if self.hub is not None:
+            self.hub.stop()
+        self.hub = None
         if self.service is not None:
             await self.service.stop()
         if self.monitor is not None:
             await self.monitor.stop()
-        if self.hub is not None:
-            self.hub.stop()
-        self.hub = None
 
     async def apply_settings(self, settings: Settings) -> None:
         """Adopt new settings; reconnect to the bus only when the bus section changed."""

@@ -20,6 +20,7 @@ from backend.app.demo_stack import DemoStack, DemoStackError
 from backend.app.event_log import Event, EventLog
 from backend.app.runtime import SwitchboardRuntime
 from backend.app.settings import Settings, SettingsError, load
+from backend.garbage_collection import tune_for_latency
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ async def serve(stop: asyncio.Event, config: Path, demo: bool) -> int:
     runtime = SwitchboardRuntime(settings, events, AuditLog(locations.audit_log_file()), with_monitor=False)
     try:
         await runtime.start()
+        tune_for_latency()
         assert runtime.service is not None
         print(f"Switchboard serving as {runtime.service.name} on the hub at {settings.bus.endpoints}. Ctrl+C stops it.", file=sys.stderr, flush=True)
         await stop.wait()

@@ -189,7 +189,7 @@ def _print_batch(batch: list[BusMessage]) -> None:
     for message in batch:
         stamp = dt.datetime.fromtimestamp(message.received).strftime("%H:%M:%S.%f")[:-3]
         attachment = f" +{len(message.attachment)} bytes" if message.attachment is not None else ""
-        print(f"{stamp} {encode_json(message.topic)} {encode_json(message.body)}{attachment}", flush=True)
+        print(f"{stamp} {encode_json(message.topic)} {message.body_text()}{attachment}", flush=True)
 
 
 if __name__ == "__main__":

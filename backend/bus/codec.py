@@ -5,6 +5,10 @@ in `message.py` produce, the message in UTF-8. Input accepts reordered, extra or
 missing keys, scalar topic values of any JSON type, an empty message frame and an
 optional third frame. Everything else is a `MalformedMessage` with a short reason the
 connection counts, never an exception that could stop a reader.
+
+`decode` checks everything at once; `decode_deferred`, used by readers, checks the
+topic and the shape of the message and leaves parsing the message to its first reader
+(`message_frame.py`).
 """
 
 from __future__ import annotations
@@ -13,37 +17,27 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from backend.bus import message_frame
 from backend.bus.message import BusMessage
+from backend.bus.message_frame import (
+    MAX_MESSAGE_BYTES,
+    MalformedMessage,
+    check_message_frame,
+    parse_json,
+)
+
+__all__ = ["MAX_MESSAGE_BYTES", "MalformedMessage", "decode", "decode_deferred", "decode_topic", "encode", "encode_json"]
 
 MAX_TOPIC_BYTES = 4 * 1024
 """Topics are short filterable strings; anything longer is not a bus topic."""
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-"""Upper bound for the JSON frame. Larger frames are refused, not parsed."""
 MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024
 
+_OPEN, _CLOSE = ord("{"), ord("}")
 _TOPIC_CACHE_LIMIT = 8192
 _topic_cache: dict[bytes, dict[str, str]] = {}
 
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 _compact_utf8 = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
-def _refuse_constant(name: str) -> Any:
-    """`NaN`, `Infinity` and `-Infinity` are not JSON: accepting them would let in values
-    that `encode` (allow_nan=False) can never send again."""
-    raise ValueError(f"{name} is not a JSON value")
-
-
-_parse = json.JSONDecoder(parse_constant=_refuse_constant).decode
-
-
-class MalformedMessage(ValueError):
-    """Frames that are not a bus message. `reason` is a short key for counting."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{detail} ({reason})")
-        self.reason = reason
-        self.detail = detail
 
 
 def encode(message: BusMessage) -> list[bytes]:
@@ -60,20 +54,39 @@ def encode_json(value: Any) -> str:
 
 
 def decode(frames: Sequence[bytes]) -> BusMessage:
-    """Parse the frames of one bus message, or raise `MalformedMessage`."""
+    """Parse the frames of one bus message completely, or raise `MalformedMessage`."""
+    message = decode_deferred(frames)
+    message.body  # noqa: B018 - parse now: raises MalformedMessage if the message is not JSON
+    return message
+
+
+def decode_deferred(frames: Sequence[bytes], received: float | None = None) -> BusMessage:
+    """The message with its topic parsed and its message frame checked, parsed on first read.
+
+    This runs for every message a reader receives, so the common case (a cached topic, a
+    compact `{…}` frame) takes the shortest path.
+    """
     count = len(frames)
-    if count not in (2, 3):
+    if count != 2 and count != 3:
         raise MalformedMessage("frame-count", f"expected 2 or 3 frames, got {count}")
-    topic = decode_topic(frames[0])
-    body = _decode_body(frames[1])
+    raw_topic = frames[0]
+    topic = _topic_cache.get(raw_topic) if type(raw_topic) is bytes else None
+    if topic is None:
+        topic = decode_topic(raw_topic)
+    body = frames[1]
+    if type(body) is not bytes:
+        body = bytes(body)
+    length = len(body)
+    if length > message_frame.MAX_MESSAGE_BYTES or (length and (body[0] != _OPEN or body[-1] != _CLOSE)):
+        check_message_frame(body)
+    size = len(raw_topic) + length
     attachment = None
-    size = len(frames[0]) + len(frames[1])
     if count == 3:
         attachment = bytes(frames[2])
         if len(attachment) > MAX_ATTACHMENT_BYTES:
             raise MalformedMessage("too-large", f"attachment of {len(attachment)} bytes")
         size += len(attachment)
-    return BusMessage(topic=topic, body=body, attachment=attachment, size=size)
+    return BusMessage(topic, None, attachment, size, received, body_bytes=body)
 
 
 def decode_topic(raw: bytes) -> dict[str, str]:
@@ -85,7 +98,7 @@ def decode_topic(raw: bytes) -> dict[str, str]:
     if len(raw) > MAX_TOPIC_BYTES:
         raise MalformedMessage("too-large", f"topic of {len(raw)} bytes")
     try:
-        parsed = _parse(raw.decode("utf-8"))
+        parsed = parse_json(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise MalformedMessage("topic-not-json", f"topic is not JSON: {error}") from None
     if not isinstance(parsed, dict):
@@ -106,24 +119,3 @@ def decode_topic(raw: bytes) -> dict[str, str]:
         _topic_cache.clear()
     _topic_cache[raw] = topic
     return topic
-
-
-def _decode_body(raw: bytes) -> dict[str, Any]:
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise MalformedMessage("too-large", f"message of {len(raw)} bytes")
-    if not raw:
-        return {}
-    try:
-        text = bytes(raw).decode("utf-8")
-        parsed = _parse(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise MalformedMessage("message-not-json", f"message is not JSON: {error}") from None
-    if not isinstance(parsed, dict):
-        raise MalformedMessage("message-not-object", "message is not a JSON object")
-    if "\\ud" in text or "\\uD" in text:
-        # An escaped lone surrogate parses to a str that cannot be encoded as UTF-8 again.
-        try:
-            _compact_utf8(parsed).encode("utf-8")
-        except UnicodeEncodeError:
-            raise MalformedMessage("message-not-json", "message holds an unpaired surrogate escape") from None
-    return parsed

@@ -6,6 +6,14 @@ more without blocking, hands the whole batch to observers in one call and yields
 a flood never starves the event loop (DESIGN.md, ENGINEERING.md §4). Socket monitors
 report the link to the hub within a second or two of it going or coming back; libzmq
 resends subscriptions on reconnect by itself.
+
+ZMTP heartbeats run on the PUB socket only. On a SUB socket that sits at its receive
+high-water mark longer than the heartbeat timeout (a stalled reader under a flood),
+libzmq 4.3.5 aborts the whole process (`Assertion failed: _input_stopped`,
+zeromq/libzmq#3937; reproduced by benchmarks/hwm_heartbeat_abort.py). The PUB socket
+never fills, so its heartbeat is safe and still notices a hub that vanished without
+closing TCP; the SUB socket is then reconnected so it does not sit on a dead connection,
+and TCP keepalive backs it up.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import zmq
 import zmq.asyncio
 from zmq.utils.monitor import parse_monitor_message
 
-from backend.bus.codec import MalformedMessage, decode, encode
+from backend.bus.codec import MalformedMessage, decode_deferred, encode
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.message import BusMessage
 from backend.observable import Signal
@@ -33,6 +41,9 @@ RECONNECT_IVL_MS = 100
 RECONNECT_IVL_MAX_MS = 1000
 HEARTBEAT_IVL_MS = 1000
 HEARTBEAT_TIMEOUT_MS = 2500
+TCP_KEEPALIVE_IDLE_S = 5
+TCP_KEEPALIVE_INTERVAL_S = 1
+TCP_KEEPALIVE_COUNT = 3
 MALFORMED_REPORT_PERIOD_S = 10.0
 
 _UP_EVENTS = {zmq.EVENT_HANDSHAKE_SUCCEEDED, zmq.EVENT_CONNECTED}
@@ -113,8 +124,14 @@ class BusConnection:
         sock.setsockopt(zmq.RCVHWM, SOCKET_HWM)
         sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
-        sock.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_IVL_MS)
-        sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+        if kind == zmq.PUB:
+            sock.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_IVL_MS)
+            sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+        else:
+            sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
+            sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, TCP_KEEPALIVE_IDLE_S)
+            sock.setsockopt(zmq.TCP_KEEPALIVE_INTVL, TCP_KEEPALIVE_INTERVAL_S)
+            sock.setsockopt(zmq.TCP_KEEPALIVE_CNT, TCP_KEEPALIVE_COUNT)
         return sock
 
     def subscribe(self, prefixes: Iterable[str | bytes]) -> None:
@@ -166,10 +183,10 @@ class BusConnection:
                 log.error("%s: reader stopped: %s", self.label, error)
                 return
             for _ in range(self.batch_size - 1):
-                try:
-                    frames_batch.append(drain.recv_multipart(zmq.NOBLOCK))
-                except zmq.Again:
+                frames = _receive_now(drain)
+                if frames is None:
                     break
+                frames_batch.append(frames)
             messages = self._decode_batch(frames_batch)
             if messages:
                 self.received.emit(messages)
@@ -181,23 +198,23 @@ class BusConnection:
         now = time.time()
         for frames in frames_batch:
             try:
-                message = decode(frames)
+                append(decode_deferred(frames, now))
             except MalformedMessage as error:
-                self._count_malformed(error, frames)
-                continue
-            message.received = now
-            append(message)
+                self.count_malformed(error, frames[0] if frames else b"")
         self.stats.received += len(messages)
         return messages
 
-    def _count_malformed(self, error: MalformedMessage, frames: list[bytes]) -> None:
-        """Count every malformed message; log the first and then a summary per period."""
+    def count_malformed(self, error: MalformedMessage, topic: bytes) -> None:
+        """Count every malformed message; log the first and then a summary per period.
+
+        Also called by whoever reads a message whose frame turns out not to be JSON.
+        """
         self.stats.malformed[error.reason] += 1
         now = time.monotonic()
         if now - self._malformed_reported_at < MALFORMED_REPORT_PERIOD_S:
             self._malformed_unreported += 1
             return
-        preview = bytes(frames[0][:80]) if frames else b""
+        preview = bytes(topic[:80])
         extra = f"; {self._malformed_unreported} more since the last report" if self._malformed_unreported else ""
         log.warning(
             "Ignored a malformed bus message: %s; topic starts %r%s",
@@ -226,6 +243,12 @@ class BusConnection:
             monitor.close(linger=0)
 
     def _set_up(self, role: str, up: bool) -> None:
+        if role == "pub" and not up and self._up["sub"] and self._sub is not None:
+            # The PUB heartbeat found the hub gone; the SUB cannot tell (no heartbeat): start it afresh.
+            with contextlib.suppress(zmq.ZMQError):
+                self._sub.disconnect(self.endpoints.subscribe_to)
+            self._sub.connect(self.endpoints.subscribe_to)
+            self._up["sub"] = False
         self._up[role] = up
         linked = self._up["pub"] and self._up["sub"]
         if linked != self._linked:
@@ -253,3 +276,20 @@ class BusConnection:
             self._linked = False
             self.link_changed.emit(False)
         self._up = {"pub": False, "sub": False}
+
+
+def _receive_now(sock: zmq.Socket) -> list[bytes] | None:
+    """One whole message if one is waiting, else None.
+
+    Frame by frame with `copy=False` and `Frame.more`: cheaper than `recv_multipart`, which
+    asks libzmq for RCVMORE through getsockopt for every frame (benchmarks/README.md).
+    """
+    try:
+        frame = sock.recv(zmq.NOBLOCK, copy=False)
+    except zmq.Again:
+        return None
+    frames = [frame.bytes]
+    while frame.more:
+        frame = sock.recv(copy=False)  # the rest of a message arrives with its first frame
+        frames.append(frame.bytes)
+    return frames

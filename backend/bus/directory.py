@@ -56,11 +56,11 @@ class ServiceDirectory:
             entry.last_seen = message.received
             entry.messages += 1
             if message.kind in (MessageType.SELF, MessageType.STARTUP):
-                role = message.body.get("Role")
+                role = message.readable_body().get("Role")
                 if isinstance(role, str):
                     entry.role = role
             if source == "Store" and message.kind == MessageType.UPDATE and message.name == "ConnectedClients":
-                self._apply_store_list(message.value)
+                self._apply_store_list(message.readable_body().get("Value"))
             elif source == "Store" and entry.role is None:
                 entry.role = "Store"
         self.changed.emit()

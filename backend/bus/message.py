@@ -7,10 +7,12 @@ messages in exactly that shape, so no other module ever assembles a topic by han
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from backend.bus.message_frame import MalformedMessage, parse_message_frame
 
 BROADCAST = "BROADCAST"
 NULL_VALUE = "null"
@@ -77,19 +79,64 @@ TOPIC_KEYS: dict[MessageType, tuple[str, ...]] = {
 _KNOWN_TYPES = {t.value: t for t in MessageType}
 
 
-@dataclass(slots=True, eq=False)
 class BusMessage:
     """One message as it travels on the bus.
 
     `topic` maps topic keys to strings, in wire order. Decoded topics may be shared
     between messages (the decoder caches them), so a topic is never mutated.
+    A received message keeps its message frame as bytes and parses it on the first read
+    of `body`, which raises `MalformedMessage` if the frame is not a JSON object.
     """
 
-    topic: dict[str, str]
-    body: dict[str, Any]
-    attachment: bytes | None = None
-    size: int = 0
-    received: float = field(default_factory=time.time)
+    __slots__ = ("topic", "_body", "body_bytes", "attachment", "size", "received")
+
+    def __init__(
+        self,
+        topic: dict[str, str],
+        body: dict[str, Any] | None = None,
+        attachment: bytes | None = None,
+        size: int = 0,
+        received: float | None = None,
+        *,
+        body_bytes: bytes | None = None,
+    ) -> None:
+        self.topic = topic
+        self._body = body if body is not None or body_bytes is not None else {}
+        self.body_bytes = body_bytes
+        """The message frame as received (None for a message built here)."""
+        self.attachment = attachment
+        self.size = size
+        self.received = time.time() if received is None else received
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The message frame as a dict (parsed now if it has not been yet)."""
+        body = self._body
+        if body is None:
+            body = self._body = parse_message_frame(self.body_bytes or b"")
+        return body
+
+    @property
+    def body_problem(self) -> str | None:
+        """Why the message frame is not a JSON object, or None when it is."""
+        try:
+            self.body  # noqa: B018 - parsing is the check
+        except MalformedMessage as error:
+            return error.detail
+        return None
+
+    def readable_body(self) -> dict[str, Any]:
+        """The body for display: an empty dict when the frame is malformed (see `body_problem`)."""
+        try:
+            return self.body
+        except MalformedMessage:
+            return {}
+
+    def body_text(self) -> str:
+        """The message frame as text, as it travelled when it was received."""
+        if self.body_bytes is not None:
+            return self.body_bytes.decode("utf-8", "replace")
+        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
 
     @property
     def type(self) -> str:

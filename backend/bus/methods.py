@@ -27,11 +27,12 @@ class BusMethod:
     summary: str
     changes_world: bool
     """True for Calls that act on devices or data: these are written to the audit log."""
+    signature: inspect.Signature
 
     @property
     def parameters(self) -> list[dict[str, Any]]:
         described = []
-        for param in inspect.signature(self.handler).parameters.values():
+        for param in self.signature.parameters.values():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             described.append({"Name": param.name, "Required": param.default is param.empty})
@@ -50,7 +51,7 @@ class MethodRegistry:
         if not _PASCAL_CASE.match(name):
             raise ValueError(f"Bus method names are PascalCase; {name!r} is not")
         doc = summary or (inspect.getdoc(handler) or "").split("\n", 1)[0]
-        method = BusMethod(name=name, handler=handler, summary=doc, changes_world=changes_world)
+        method = BusMethod(name=name, handler=handler, summary=doc, changes_world=changes_world, signature=inspect.signature(handler))
         self._methods[name] = method
         return method
 
@@ -81,7 +82,7 @@ class MethodRegistry:
 
 
 def _bind(method: BusMethod, params: Any) -> inspect.BoundArguments:
-    signature = inspect.signature(method.handler)
+    signature = method.signature
     try:
         if params is None:
             return signature.bind()

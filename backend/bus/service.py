@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from backend.bus import value_paths
-from backend.bus.codec import encode_json
+from backend.bus.codec import MalformedMessage, encode_json
 from backend.bus.connection import BusConnection
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.errors import (
@@ -159,6 +159,7 @@ class BusService:
         self._startup_attempts = startup_attempts
         self._pending = PendingRequests()
         self._watches: list[Watch] = []
+        self._watched_sources: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._startup_task: asyncio.Task[None] | None = None
         self._first_identify: asyncio.Event | None = None
@@ -326,14 +327,15 @@ class BusService:
     # ----------------------------------------------------------------- dispatch
 
     def _dispatch(self, batch: list[BusMessage]) -> None:
-        handlers = self._handlers
+        handlers = self._handlers  # keyed by MessageType, which hashes like its wire text
         for message in batch:
-            kind = message.kind
-            handler = handlers.get(kind) if kind is not None else None
+            handler = handlers.get(message.topic.get("Type"))
             if handler is None:
                 continue
             try:
                 handler(message)
+            except MalformedMessage as error:
+                self.connection.count_malformed(error, encode_json(message.topic).encode("utf-8"))
             except Exception:
                 log.exception("%s: failed to handle %s", self.name, message.topic)
 
@@ -435,9 +437,11 @@ class BusService:
         self.publish_state("State")
 
     def _on_update(self, message: BusMessage) -> None:
-        if self._pending:
-            self._pending.match_update(message)
-        if self._watches and message.target != self.name:
+        # Runs for every Update on the bus: the common case (nobody waiting, nothing
+        # watched from that source) is two cheap checks.
+        self._pending.match_update(message)
+        topic = message.topic
+        if topic.get("Source") in self._watched_sources and topic.get("Target") != self.name:
             # Answers to our own Gets reach watches through the Get that asked, once.
             self._feed_watches(message)
 
@@ -555,6 +559,7 @@ class BusService:
         """Keep `callback` told of `name` on `target`: read now, then on every Update and resync."""
         watch = Watch(target, name, callback)
         self._watches.append(watch)
+        self._watched_sources.add(target)
         if self._running:
             self._spawn(self._refresh_watch(watch), f"watch-{name}")
         return watch
@@ -562,6 +567,7 @@ class BusService:
     def unwatch(self, watch: Watch) -> None:
         with contextlib.suppress(ValueError):
             self._watches.remove(watch)
+        self._watched_sources = {w.target for w in self._watches}
 
     def _feed_watches(self, message: BusMessage) -> None:
         source, name = message.source, message.name

@@ -2,7 +2,7 @@
 
 Plain Python, so the rule is tested without a window and a flood is filtered with one
 cheap predicate per message. Text matching looks at the topic and message as JSON,
-case-insensitively, and only encodes the message when a text filter is set.
+case-insensitively, in the text as it travelled, so a filter never parses a message.
 """
 
 from __future__ import annotations
@@ -35,6 +35,6 @@ class TrafficFilter:
                 return False
         if self.text:
             needle = self.text.casefold()
-            if needle not in encode_json(message.topic).casefold() and needle not in encode_json(message.body).casefold():
+            if needle not in encode_json(message.topic).casefold() and needle not in message.body_text().casefold():
                 return False
         return True

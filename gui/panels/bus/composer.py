@@ -189,7 +189,8 @@ class Composer(QWidget):
     def load_message(self, message: BusMessage) -> None:
         """Put a message in the raw editor (from the detail pane's "Edit in composer")."""
         self.raw_topic.set_text(encode_json(message.topic))
-        self.raw_message.set_text(json.dumps(message.body, indent=2, ensure_ascii=False))
+        problem = message.body_problem
+        self.raw_message.set_text(message.body_text() if problem else json.dumps(message.body, indent=2, ensure_ascii=False))
         self.tabs.setCurrentIndex(1)
 
     def chosen_type(self) -> MessageType:

@@ -21,7 +21,11 @@ def describe(message: BusMessage) -> str:
     target = message.target or "?"
     lines = [f"{message.type} from {source} to {target} at {when}, {message.size:,} bytes", "", "Topic"]
     lines.append(json.dumps(message.topic, indent=2, ensure_ascii=False))
-    lines += ["", "Message", json.dumps(message.body, indent=2, ensure_ascii=False)]
+    problem = message.body_problem
+    if problem is None:
+        lines += ["", "Message", json.dumps(message.body, indent=2, ensure_ascii=False)]
+    else:
+        lines += ["", f"Message (malformed: {problem})", message.body_text()]
     if message.attachment is not None:
         data = message.attachment
         lines += ["", f"Attachment: {len(data):,} bytes"]
@@ -80,5 +84,5 @@ class MessageDetail(QWidget):
 
     def _copy(self) -> None:
         if self.message is not None:
-            text = json.dumps({"Topic": self.message.topic, "Message": self.message.body}, indent=2, ensure_ascii=False)
+            text = json.dumps({"Topic": self.message.topic, "Message": self.message.readable_body()}, indent=2, ensure_ascii=False)
             QGuiApplication.clipboard().setText(text)

@@ -15,14 +15,21 @@ COLUMNS = ("Time", "Type", "Source", "Target", "Name / Method", "Size")
 def message_state(message: BusMessage) -> str | None:
     """Which theme colour a message deserves: failures and errors stand out."""
     kind = message.kind
-    if kind == MessageType.CALL_RESULT and "Failure" in message.body:
+    if kind not in _COLOURED:
+        return None  # do not parse what will not be coloured
+    if message.body_problem is not None:
+        return "error"
+    body = message.body
+    if kind == MessageType.CALL_RESULT and "Failure" in body:
         return "error"
     if kind == MessageType.LOG:
-        level = LogLevel.of_log(message.body)
-        return {LogLevel.WARNING: "warning", LogLevel.ERROR: "error"}.get(level)
-    if kind == MessageType.UPDATE and message.value == "null":
+        return {LogLevel.WARNING: "warning", LogLevel.ERROR: "error"}.get(LogLevel.of_log(body))
+    if kind == MessageType.UPDATE and body.get("Value") == "null":
         return "warning"
     return None
+
+
+_COLOURED = {MessageType.CALL_RESULT, MessageType.LOG, MessageType.UPDATE}
 
 
 class TrafficModel(BufferedTableModel[BusMessage]):

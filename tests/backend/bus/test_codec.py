@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from backend.bus import codec
+from backend.bus import codec, message_frame
 from backend.bus.codec import MalformedMessage, decode, decode_topic, encode, encode_json
 from backend.bus.message import (
     BROADCAST,
@@ -389,9 +389,9 @@ def test_a_message_frame_over_the_limit_is_refused_not_parsed() -> None:
 
 def test_a_message_frame_exactly_at_the_limit_is_still_read(monkeypatch: pytest.MonkeyPatch) -> None:
     body = b'{"Value":"' + b"x" * 100 + b'"}'
-    monkeypatch.setattr(codec, "MAX_MESSAGE_BYTES", len(body))
+    monkeypatch.setattr(message_frame, "MAX_MESSAGE_BYTES", len(body))
     assert decode([VALID_TOPIC, body]).value == "x" * 100
-    monkeypatch.setattr(codec, "MAX_MESSAGE_BYTES", len(body) - 1)
+    monkeypatch.setattr(message_frame, "MAX_MESSAGE_BYTES", len(body) - 1)
     with pytest.raises(MalformedMessage, match="too-large"):
         decode([VALID_TOPIC, body])
 

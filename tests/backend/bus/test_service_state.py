@@ -257,3 +257,10 @@ async def test_the_service_itself_cannot_put_a_value_json_cannot_carry_into_its_
     with pytest.raises(ValueError):
         pair.service.update_state("State.Mode", {1, 2})
     assert pair.service.state["Mode"] == "Idle"
+
+
+async def test_a_message_shaped_like_json_but_not_json_is_counted_when_read_and_the_service_goes_on(pair: Pair) -> None:
+    # `{…}` passes the cheap check on arrival; parsing it on first read finds NaN, which JSON has not.
+    pair.client.send_text(f'{{"Type":"Set","Target":"{NAME}","Name":"State.Mode"}}', '{"Value":NaN}')
+    assert await pair.answer_to_get("State.Mode") == "Idle"
+    assert pair.service.connection.stats.malformed["message-not-json"] == 1
