@@ -147,9 +147,7 @@ class EventLogDock(QDockWidget):
         self.count.setText(f"{self.model.rowCount()} of {len(self.events.events)}")
 
     def set_minimum_level(self, level: LogLevel) -> None:
-        index = self.level.findData(level)
-        if index >= 0:
-            self.level.setCurrentIndex(index)
+        self.level.setCurrentIndex(list(LogLevel).index(level))
 
     def export_clicked(self) -> None:
         spawn(self.export(), "event-log-export")

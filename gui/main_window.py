@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QToolBar, 
 
 from backend.app import locations
 from backend.app.event_log import EventLog
+from backend.bus import value_paths
+from backend.bus.message import LogLevel
 from backend.version import VERSION
 from gui.app_context import AppContext
 from gui.event_log_dock import EventLogDock
@@ -27,6 +29,7 @@ from gui.status_bar import StatusBar
 from gui.window_state import WindowState
 
 PANEL_TYPES: list[type[Panel]] = [BusPanel]
+MINIMUM_LEVEL = "State.Panels.EventLog.MinimumLevel"
 """Every panel, in sidebar order. Each device family adds its own."""
 
 
@@ -165,12 +168,23 @@ class MainWindow(QMainWindow):
         for panel in self.panels:
             panel.attach(context)
         self.status.attach(context.runtime)
+        context.service.state_changed.connect(self._follow_state)
+        self._follow_state("State")
 
     def detach(self) -> None:
         for panel in self.panels:
             panel.detach()
         self.status.detach()
+        if self.context is not None:
+            self.context.service.state_changed.disconnect(self._follow_state)
         self.context = None
+
+    def _follow_state(self, path: str) -> None:
+        """The show's State says how much of the event log to show (State.Panels.EventLog.MinimumLevel)."""
+        if self.context is None or not value_paths.is_within(MINIMUM_LEVEL, path):
+            return
+        level = value_paths.get_at(self.context.service.state, value_paths.relative(MINIMUM_LEVEL, "State"))
+        self.event_dock.set_minimum_level(LogLevel(level))
 
     def refresh_icons(self) -> None:
         """Redraw icons in the current theme's colours."""

@@ -68,3 +68,14 @@ async def test_cancelling_the_export_writes_nothing(hub, tmp_path) -> None:
         QApplication.activeModalWidget().reject()
         await wait_until(lambda: not any(t.get_name() == "event-log-export" for t in tasks.running()), what="the export to end")
         assert not any("Exported" in e.text for e in list(floor.events.events)[before:])
+
+
+async def test_the_shows_minimum_level_chooses_what_the_log_shows(hub, tmp_path) -> None:
+    async with open_floor(hub, tmp_path) as floor:
+        dock = floor.window.event_dock
+        floor.events.add(LogLevel.INFO, "Bus", "routine")
+        floor.events.add(LogLevel.WARNING, "Bus", "worth a look")
+        await wait_until(lambda: any(e.text == "routine" for e in dock.model.rows), what="the Info event")
+        floor.runtime.service.update_state("State.Panels.EventLog.MinimumLevel", "Warning")
+        assert dock.level.currentText() == "Warning and worse"
+        assert [e.text for e in dock.model.rows if e.source == "Bus" and e.text in ("routine", "worth a look")] == ["worth a look"]
