@@ -34,9 +34,25 @@ async def _with_stop_signals(main: Callable[[asyncio.Event], Coroutine[Any, Any,
     return await main(stop)
 
 
+def dump_tasks(stream: Any = None) -> None:
+    """Print every asyncio task and where it waits: `kill -USR1 <pid>` on a process that seems stuck."""
+    out = stream or sys.stderr
+    tasks = asyncio.all_tasks()
+    print(f"--- {len(tasks)} asyncio tasks ---", file=out)
+    for task in sorted(tasks, key=lambda t: t.get_name()):
+        print(f"{task.get_name()}:", file=out)
+        task.print_stack(limit=8, file=out)
+    out.flush()
+
+
 def install_stop_signals(stop: asyncio.Event) -> None:
-    """Set `stop` on Ctrl+C and SIGTERM instead of raising KeyboardInterrupt mid-cleanup."""
+    """Set `stop` on Ctrl+C and SIGTERM instead of raising KeyboardInterrupt mid-cleanup.
+
+    SIGUSR1 (POSIX) prints every task and where it waits, for a maintainer.
+    """
     loop = asyncio.get_running_loop()
+    if hasattr(signal, "SIGUSR1"):
+        loop.add_signal_handler(signal.SIGUSR1, dump_tasks)
     for signum in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
         if signum is None:
             continue

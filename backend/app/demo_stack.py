@@ -59,8 +59,9 @@ class DemoStack:
             target=self._read_output, args=(self.process, loop, ready), name="demo-stack-output", daemon=True
         ).start()
         try:
-            line = await asyncio.wait_for(ready, timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):
+                line = await ready
+        except TimeoutError:
             await self.stop()
             raise DemoStackError(f"The demo stack did not become ready within {timeout:g} s") from None
         ports = json.loads(line)

@@ -20,12 +20,14 @@ _SIGNATURE_LAST = 0x7F
 async def zmtp_answers(host: str, port: int, timeout: float = 0.5) -> bool:
     """True if a ZeroMQ socket greets a connection to `host:port` within `timeout`."""
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except (OSError, asyncio.TimeoutError):
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port)
+    except (OSError, TimeoutError):
         return False
     try:
-        greeting = await asyncio.wait_for(reader.readexactly(10), timeout)
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        async with asyncio.timeout(timeout):
+            greeting = await reader.readexactly(10)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError):
         return False
     finally:
         writer.close()

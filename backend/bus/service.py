@@ -12,6 +12,10 @@ services of the demo stack and, later, the Store. It follows `protocols/bus.md`:
   the value kept and a Log Warning (§4);
 - Calls dispatched to registered PascalCase methods, answered with Result or Failure;
 - `call()`, `get()`, `set()` and `watch()` of other services' values, with timeouts.
+
+Timeouts use `asyncio.timeout()`, never `asyncio.wait_for()`: on Python 3.11 a task
+cancelled while inside `wait_for(event.wait(), …)` can wait forever for the inner task
+(seen as a demo stack that would not stop).
 """
 
 from __future__ import annotations
@@ -104,6 +108,18 @@ class Watch:
     name: str
     callback: Callable[[Any], None]
     value: Any = None
+    version: int = 0
+    """Counts the values delivered, so a slow re-read never overwrites a newer Update."""
+
+
+@dataclass(slots=True)
+class Follower:
+    """Told of every change another service announces at or below a path of its values."""
+
+    target: str
+    name: str
+    callback: Callable[[str, Any], None]
+    """Called with (the Update's Name, its Value): the change, not the whole value."""
 
 
 def subscription_prefix(message_type: MessageType | str, target: str | None = None) -> str:
@@ -159,7 +175,9 @@ class BusService:
         self._startup_attempts = startup_attempts
         self._pending = PendingRequests()
         self._watches: list[Watch] = []
+        self._followers: list[Follower] = []
         self._watched_sources: set[str] = set()
+        """Services some watch or follower listens to: the only Updates worth a closer look."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._startup_task: asyncio.Task[None] | None = None
         self._first_identify: asyncio.Event | None = None
@@ -259,8 +277,9 @@ class BusService:
 
     async def _announce(self, first_time: bool) -> None:
         assert self._first_identify is not None and self._state_arrived is not None
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._first_identify.wait(), self._identify_wait)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._identify_wait):
+                await self._first_identify.wait()
         if first_time:
             await self.before_first_startup()
         self._refresh_watches()
@@ -272,8 +291,9 @@ class BusService:
         for attempt in range(1, self._startup_attempts + 1):
             self.publish(startup_message(STORE, self.name, self.role))
             try:
-                await asyncio.wait_for(self._state_arrived.wait(), self._startup_retry)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(self._startup_retry):
+                    await self._state_arrived.wait()
+            except TimeoutError:
                 log.debug("%s: Startup %d unanswered", self.name, attempt)
                 continue
             self._set_store_link(StoreLink.ANSWERED)
@@ -444,6 +464,8 @@ class BusService:
         if topic.get("Source") in self._watched_sources and topic.get("Target") != self.name:
             # Answers to our own Gets reach watches through the Get that asked, once.
             self._feed_watches(message)
+            if self._followers:
+                self._feed_followers(message)
 
     def _on_call_result(self, message: BusMessage) -> None:
         if message.target in (self.name, None):
@@ -517,8 +539,9 @@ class BusService:
         future = self._pending.add_call(call_id, target, method)
         self.publish(call_message(target, self.name, method, call_id, params))
         try:
-            reply = await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):
+                reply = await future
+        except TimeoutError:
             raise CallTimeout(target, method, timeout) from None
         finally:
             self._pending.drop_call(call_id)
@@ -531,8 +554,9 @@ class BusService:
         pending = self._pending.add_value(target, name)
         self.publish(get_message(target, name, self.name))
         try:
-            value = await asyncio.wait_for(pending.future, timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):
+                value = await pending.future
+        except TimeoutError:
             raise GetTimeout(target, name, timeout) from None
         finally:
             self._pending.drop_value(pending)
@@ -545,8 +569,9 @@ class BusService:
         pending = self._pending.add_value(target, name)
         self.publish(set_message(target, name, value))
         try:
-            kept = await asyncio.wait_for(pending.future, confirm_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(confirm_timeout):
+                kept = await pending.future
+        except TimeoutError:
             return SetOutcome(target, name, value, confirmed=False)
         finally:
             self._pending.drop_value(pending)
@@ -567,7 +592,41 @@ class BusService:
     def unwatch(self, watch: Watch) -> None:
         with contextlib.suppress(ValueError):
             self._watches.remove(watch)
-        self._watched_sources = {w.target for w in self._watches}
+        self._update_watched_sources()
+
+    def follow(self, target: str, name: str, callback: Callable[[str, Any], None]) -> Follower:
+        """Be told of each change `target` announces at `name`, below it, or above it.
+
+        Unlike `watch`, nothing is read: the caller reads the value once itself and then
+        applies each change (Name, Value) as it comes (the Store panel's live States).
+        """
+        follower = Follower(target, name, callback)
+        self._followers.append(follower)
+        self._watched_sources.add(target)
+        return follower
+
+    def unfollow(self, follower: Follower) -> None:
+        with contextlib.suppress(ValueError):
+            self._followers.remove(follower)
+        self._update_watched_sources()
+
+    def _update_watched_sources(self) -> None:
+        self._watched_sources = {w.target for w in self._watches} | {f.target for f in self._followers}
+
+    def _feed_followers(self, message: BusMessage) -> None:
+        source, name = message.source, message.name
+        if source is None or name is None:
+            return
+        for follower in tuple(self._followers):
+            if follower.target != source:
+                continue
+            if value_paths.is_within(name, follower.name) or value_paths.is_within(follower.name, name):
+                try:
+                    follower.callback(name, message.value)
+                except MalformedMessage:
+                    raise
+                except Exception:
+                    log.exception("%s: follower of %s.%s failed", self.name, follower.target, follower.name)
 
     def _feed_watches(self, message: BusMessage) -> None:
         source, name = message.source, message.name
@@ -585,6 +644,7 @@ class BusService:
     def _deliver(self, watch: Watch, value: Any) -> None:
         if watch not in self._watches:  # unwatched while a read was on its way
             return
+        watch.version += 1
         watch.value = value
         try:
             watch.callback(value)
@@ -596,10 +656,12 @@ class BusService:
             self._spawn(self._refresh_watch(watch), f"watch-{watch.name}")
 
     async def _refresh_watch(self, watch: Watch) -> None:
+        version = watch.version
         try:
             value = await self.get(watch.target, watch.name)
         except ValueMissing:
             value = None
         except (GetTimeout, HubLost):
             return
-        self._deliver(watch, value)
+        if watch.version == version:  # an Update that came meanwhile is newer than this answer
+            self._deliver(watch, value)

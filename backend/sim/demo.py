@@ -1,7 +1,9 @@
-"""The whole simulated floor in one process: a hub and every simulator, on free ports by default.
+"""The whole simulated floor in one process: a hub, the Store and every simulator, on free ports.
 
 `switchboard --demo` starts this as a child and connects to it; it prints one
 `SWITCHBOARD-DEMO-READY {…}` line with the hub's ports once everything is listening.
+The demo Store keeps its database in the data folder, so what an operator changes on the
+demo floor is still there the next time the demo runs.
 """
 
 from __future__ import annotations
@@ -11,16 +13,23 @@ import json
 import logging
 import sys
 import threading
+from pathlib import Path
 
+from backend.app import locations
 from backend.app.demo_stack import READY_PREFIX
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.hub import Hub
+from backend.bus.store.store_process import running_store
 from backend.sim.bus_services import demo_services
 
 log = logging.getLogger(__name__)
 
 
-async def run_demo(stop: asyncio.Event, endpoints: HubEndpoints, *, exit_with_stdin: bool) -> int:
+def demo_store_database() -> Path:
+    return locations.data_dir() / "demo" / "store.sqlite"
+
+
+async def run_demo(stop: asyncio.Event, endpoints: HubEndpoints, *, store_db: Path, exit_with_stdin: bool) -> int:
     """Run the demo stack until `stop` is set (or stdin closes, when asked)."""
     if exit_with_stdin:
         _stop_when_stdin_closes(stop)
@@ -28,15 +37,19 @@ async def run_demo(stop: asyncio.Event, endpoints: HubEndpoints, *, exit_with_st
     bound = hub.start()
     services = demo_services(bound)
     try:
-        for service in services:
-            await service.start()
-        ready = {"host": bound.connect_host, "pub_port": bound.pub_port, "sub_port": bound.sub_port}
-        print(READY_PREFIX + json.dumps(ready), flush=True)
-        log.info("Demo stack running on %s with %s", bound, ", ".join(s.name for s in services))
-        await stop.wait()
+        async with running_store(bound, store_db):
+            for service in services:
+                await service.start()
+            ready = {"host": bound.connect_host, "pub_port": bound.pub_port, "sub_port": bound.sub_port}
+            print(READY_PREFIX + json.dumps(ready), flush=True)
+            log.info("Demo stack running on %s with the Store and %s", bound, ", ".join(s.name for s in services))
+            try:
+                await stop.wait()
+            finally:
+                hub.stop()  # first: see SwitchboardRuntime.stop
+                for service in services:
+                    await service.stop()
     finally:
-        for service in services:
-            await service.stop()
         hub.stop()
     return 0
 
