@@ -83,3 +83,16 @@ async def save_path(parent: QWidget | None, title: str, suggested: Path, filters
     files = dialog.selectedFiles()
     dialog.deleteLater()
     return Path(files[0]) if accepted and files else None
+
+
+async def open_path(parent: QWidget | None, title: str, folder: Path, filters: str) -> Path | None:
+    """Ask which file to open; None if the operator cancels."""
+    dialog = QFileDialog(parent, title, str(folder), filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setObjectName("OpenDialog")
+    accepted = await run_dialog(dialog)
+    files = dialog.selectedFiles()
+    dialog.deleteLater()
+    return Path(files[0]) if accepted and files else None

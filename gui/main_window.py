@@ -24,11 +24,12 @@ from gui.event_log_dock import EventLogDock
 from gui.icons import icon
 from gui.panels.bus.bus_panel import BusPanel
 from gui.panels.panel import Panel
+from gui.panels.store.store_panel import StorePanel
 from gui.sidebar import Sidebar
 from gui.status_bar import StatusBar
 from gui.window_state import WindowState
 
-PANEL_TYPES: list[type[Panel]] = [BusPanel]
+PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel]
 MINIMUM_LEVEL = "State.Panels.EventLog.MinimumLevel"
 """Every panel, in sidebar order. Each device family adds its own."""
 

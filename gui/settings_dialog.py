@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from backend.app.settings import THEMES, Settings, SettingsError, with_changes
 from backend.bus.naming import machine_name_from_host
+from gui.widgets import ok_cancel, validation_message
 
 
 class SettingsDialog(QDialog):
@@ -57,16 +57,11 @@ class SettingsDialog(QDialog):
         form.addRow(self._section("Appearance"))
         form.addRow("Theme", self.theme)
 
-        self.problems = QLabel()
-        self.problems.setObjectName("ValidationMessage")
-        self.problems.setWordWrap(True)
-        self.problems.hide()
+        self.problems = validation_message()
         where = QLabel(f"Saved in {settings.path}" if settings.path else "")
         where.setObjectName("Muted")
         where.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self.try_accept)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)

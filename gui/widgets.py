@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QToolButton, QVBoxLayout, QWidget
 
 from gui.icons import icon
 
@@ -54,3 +54,20 @@ def titled(title: str, *widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return box
+
+
+def validation_message() -> QLabel:
+    """A hidden red line that says why input was refused; shown with `setText` + `show`."""
+    label = QLabel()
+    label.setObjectName("ValidationMessage")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def ok_cancel(dialog: QDialog, accept: object) -> QDialogButtonBox:
+    """OK runs `accept` (which validates and accepts), Cancel rejects."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
