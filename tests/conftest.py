@@ -27,11 +27,24 @@ from backend.bus.endpoints import HubEndpoints  # noqa: E402
 from backend.bus.hub import Hub  # noqa: E402
 
 
+_qt_loops: list[asyncio.AbstractEventLoop] = []
+"""Every qasync loop made for a test, kept until the session ends. A closed loop still has
+Qt timers registered for the handles it never ran (cancelled timeouts); they fire later
+and are killed. If the loop were garbage-collected first, Qt could be left with a timer
+whose receiver was freed, and the next timer pass would crash the process."""
+
+
+def _new_qt_loop() -> asyncio.AbstractEventLoop:
+    import qasync
+
+    loop = qasync.QSelectorEventLoop(_qt_app())
+    _qt_loops.append(loop)
+    return loop
+
+
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict:
     if "gui" in Path(str(item.path)).parts:
-        import qasync
-
-        return {"qasync": lambda: qasync.QSelectorEventLoop(_qt_app())}
+        return {"qasync": _new_qt_loop}
     return {"asyncio": asyncio.SelectorEventLoop}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from backend.app.operator_actions import OperatorActions
 from backend.app.runtime import SwitchboardRuntime
 from backend.app.settings import validate
 from backend.bus.endpoints import HubEndpoints
+from backend.bus.store.store_process import running_store
+from backend.bus.store.store_service import StoreService
 from backend.sim.bus_services import EngineService
 from gui import tasks
 from gui.app_context import AppContext
@@ -36,6 +39,7 @@ class Floor:
     engine: EngineService
     events: EventLog
     audit: AuditLog
+    store: StoreService | None = None
 
 
 def test_settings(hub: HubEndpoints, machine: str = "TEST"):
@@ -45,8 +49,21 @@ def test_settings(hub: HubEndpoints, machine: str = "TEST"):
 
 
 @asynccontextmanager
-async def open_floor(hub: HubEndpoints, tmp_path: Path) -> AsyncIterator[Floor]:
-    """The main window attached to a Switchboard runtime and a simulated engine on `hub`."""
+async def open_floor(hub: HubEndpoints, tmp_path: Path, *, with_store: bool = False) -> AsyncIterator[Floor]:
+    """The main window attached to a Switchboard runtime and a simulated engine on `hub`,
+    with a real Store (SQLite in `tmp_path`) when asked."""
+    async with contextlib.AsyncExitStack() as stack:
+        if with_store:
+            floor_store = await stack.enter_async_context(running_store(hub, tmp_path / "store.sqlite", identify_period=0.2))
+        else:
+            floor_store = None
+        floor = await stack.enter_async_context(_open_window(hub, tmp_path))
+        floor.store = floor_store
+        yield floor
+
+
+@asynccontextmanager
+async def _open_window(hub: HubEndpoints, tmp_path: Path) -> AsyncIterator[Floor]:
     events = EventLog()
     audit = AuditLog(tmp_path / "audit.jsonl")
     engine = EngineService("RENDER1", hub)

@@ -497,3 +497,35 @@ async def _first_answer(reader: BusService, target: str, name: str) -> object:
             return await reader.get(target, name, timeout=0.3)
         except GetTimeout:
             continue  # slow joiner: the first Gets can be lost
+
+
+class OwnerThatChangesRightAfterAnswering(WirePeer):
+    """Answers a Get of State.Level with 1, then at once broadcasts that it is now 2."""
+
+    def on_message(self, wire) -> None:
+        if wire.is_(Type="Get", Name="State.Level"):
+            self.send({"Type": "Update", "Target": wire.topic["RespondTo"], "Source": self.name, "Name": "State.Level"}, {"Value": 1})
+            self.send({"Type": "Update", "Target": "BROADCAST", "Source": self.name, "Name": "State.Level"}, {"Value": 2})
+
+
+async def test_a_watch_is_never_set_back_by_a_late_answer_to_its_own_read(hub) -> None:
+    """The answer to a watch's Get and a newer broadcast arrive back to back: the broadcast wins."""
+    reader = BusService("LAB1-Reader", "Reader", hub, stateful=False, identify_wait=0.05)
+    owner = OwnerThatChangesRightAfterAnswering(hub.publish_to, hub.subscribe_to, "LAB1-Owner", ['{"Type":"Get","Target":"LAB1-Owner"'])
+    await owner.start()
+    await reader.start()
+    try:
+        seen: list[object] = []
+        while not seen:  # slow joiner: ask again until the owner hears the watch's Get
+            watch = reader.watch("LAB1-Owner", "State.Level", seen.append)
+            try:
+                await wait_until(lambda: seen, timeout=0.5)
+            except AssertionError:
+                reader.unwatch(watch)
+        await asyncio.wait_for(owner.expect(topic(Type="Get"), what="the Get"), 5)
+        await wait_until(lambda: watch.value == 2, what="the broadcast value")
+        assert await reader.get("LAB1-Owner", "State.Level", timeout=2) == 1  # a fresh read: both sends are through
+        assert watch.value == 2, f"the watch went back to {watch.value} after the newer broadcast"
+    finally:
+        await reader.stop()
+        await owner.stop()
