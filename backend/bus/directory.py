@@ -49,7 +49,7 @@ class ServiceDirectory:
         if not batch:
             return
         for message in batch:
-            source = message.source
+            source = message.sender
             if not source or source == BROADCAST:
                 continue
             entry = self._entry(source)

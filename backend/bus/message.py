@@ -158,6 +158,12 @@ class BusMessage:
         return self.topic.get("Source") or self.topic.get("ExecutedOn")
 
     @property
+    def sender(self) -> str | None:
+        """Who sent it: `Source`, `ExecutedOn`, or for a Get, Call or Identify the `RespondTo` it asks answers for."""
+        topic = self.topic
+        return topic.get("Source") or topic.get("ExecutedOn") or topic.get("RespondTo")
+
+    @property
     def name(self) -> str | None:
         return self.topic.get("Name")
 

@@ -17,7 +17,7 @@ HEX_PREVIEW_BYTES = 256
 def describe(message: BusMessage) -> str:
     """The text the detail pane shows: a heading line, the topic, the message, the attachment."""
     when = dt.datetime.fromtimestamp(message.received).strftime("%H:%M:%S.%f")[:-3]
-    source = message.source or "?"
+    source = message.sender or "?"
     target = message.target or "?"
     lines = [f"{message.type} from {source} to {target} at {when}, {message.size:,} bytes", "", "Topic"]
     lines.append(json.dumps(message.topic, indent=2, ensure_ascii=False))
@@ -79,7 +79,7 @@ class MessageDetail(QWidget):
             self.heading.setText("Select a message to see it in full.")
             self.text.clear()
             return
-        self.heading.setText(f"{message.type} — {message.subject or message.source or ''}")
+        self.heading.setText(f"{message.type} — {message.subject or message.sender or ''}")
         self.text.setPlainText(describe(message))
 
     def _copy(self) -> None:

@@ -41,7 +41,7 @@ class TrafficModel(BufferedTableModel[BusMessage]):
         if column == 1:
             return item.type
         if column == 2:
-            return item.source or ""
+            return item.sender or ""
         if column == 3:
             return item.target or ""
         if column == 4:

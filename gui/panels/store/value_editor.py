@@ -32,6 +32,16 @@ from gui.widgets import section_title
 TYPES = ("Text", "Number", "Boolean", "Null", "JSON")
 
 
+def _at_top(widget: QWidget) -> QWidget:
+    """A one-line editor kept at the top of its page instead of stretched to the JSON editor's height."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(widget)
+    layout.addStretch(1)
+    return page
+
+
 def type_of(value: Any) -> str:
     if isinstance(value, bool):
         return "Boolean"
@@ -88,8 +98,9 @@ class ValueEditor(QWidget):
         self.json = JsonEditor("{}")
         self.json.setObjectName("EditorJson")
         self.stack = QStackedWidget()
-        for widget in (self.text, self.number, self.boolean, self.null, self.json):
-            self.stack.addWidget(widget)
+        for widget in (self.text, self.number, self.boolean, self.null):
+            self.stack.addWidget(_at_top(widget))
+        self.stack.addWidget(self.json)
         self.verdict = QLabel()
         self.verdict.setObjectName("ValidationMessage")
         self.verdict.setWordWrap(True)

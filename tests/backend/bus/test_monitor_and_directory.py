@@ -203,18 +203,22 @@ def test_a_call_result_counts_for_the_service_that_executed_the_call() -> None:
     assert list(directory.services) == ["RenderMachine1-Engine"]
 
 
-def test_messages_without_a_sender_teach_the_directory_nothing() -> None:
+def test_a_set_names_no_sender_and_teaches_the_directory_nothing() -> None:
     directory = ServiceDirectory()
     directory.observe(
         [
-            identify_message("Store"),
-            get_message("Store", "State", ME),
             set_message("Store", "State.A", 1),
-            call_message("Store", ME, "ChangeShow", "id-1"),
             decode([b'{"Type":"Update","Target":"X","Source":"BROADCAST","Name":"A"}', b"{}"]),
         ]
     )
     assert directory.services == {}
+
+
+def test_whoever_asks_with_a_get_call_or_identify_is_on_the_bus_as_its_respond_to() -> None:
+    directory = ServiceDirectory()
+    directory.observe([identify_message("Store"), get_message("Store", "State", ME), call_message("Store", ME, "ChangeShow", "id-1")])
+    assert set(directory.services) == {"Store", ME}
+    assert directory.services[ME].messages == 2
 
 
 def test_roles_come_from_self_and_startup_and_the_store_is_the_store() -> None:
