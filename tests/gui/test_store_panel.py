@@ -211,3 +211,56 @@ async def test_a_state_of_ten_thousand_keys_opens_a_chunk_at_a_time(hub, tmp_pat
             await wait_until(lambda: panel.tree_model.data(deep.siblingAtColumn(1)) == "-1", what="the owner's Update in the tree")
         finally:
             await big.stop()
+
+
+async def test_compare_lists_what_differs_between_two_shows(hub, tmp_path, qtbot) -> None:
+    from gui.panels.store.compare_dialog import CompareDialog
+
+    async with open_floor(hub, tmp_path, with_store=True) as floor:
+        panel = await ready(floor)
+        await floor.runtime.service.call("Store", "CreateShowWithTemplate", {"ShowName": "Copy", "Template": "Default"})
+        await floor.runtime.service.set(ENGINE, "State.FrameRate", 25)
+        await wait_until(lambda: panel.show_box.findData("Copy") >= 0, what="the copy in the list")
+        qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), CompareDialog), what="the compare dialog")
+        dialog = QApplication.activeModalWidget()
+        dialog.left.setCurrentText("Default")
+        dialog.right.setCurrentText("Copy")
+        qtbot.mouseClick(dialog.compare, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: dialog.model.rows, what="the differences")
+        rows = [(service, d.path, d.left, d.right) for service, d in dialog.model.rows]
+        assert (ENGINE, "FrameRate", 25, 50) in rows
+        assert "difference" in dialog.verdict.text()
+        dialog.reject()
+
+
+async def test_an_exported_show_imported_under_another_name_is_the_same_show(hub, tmp_path, qtbot) -> None:
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+    from gui.panels.store.show_dialogs import ShowNameDialog
+
+    async with open_floor(hub, tmp_path, with_store=True) as floor:
+        panel = await ready(floor)
+        await floor.runtime.service.set(ENGINE, "State.Level", "Studio_Export")
+        target = tmp_path / "default-show.json"
+
+        qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), what="the save dialog")
+        save = QApplication.activeModalWidget()
+        save.findChild(QLineEdit, "fileNameEdit").setText(str(target))
+        save.accept()
+        await wait_until(target.exists, what="the exported file")
+
+        qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), what="the open dialog")
+        opening = QApplication.activeModalWidget()
+        opening.findChild(QLineEdit, "fileNameEdit").setText(str(target))
+        opening.accept()
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShowNameDialog), what="the name dialog")
+        naming = QApplication.activeModalWidget()
+        assert naming.name.text() == "Default"
+        naming.name.setText("Imported")
+        naming.try_accept()
+        await wait_until(lambda: panel.show_box.findData("Imported") >= 0, what="the imported show")
+        stored = await floor.runtime.service.call("Store", "GetStoredState", {"Service": ENGINE, "ShowName": "Imported", "Path": "State.Level"})
+        assert stored == "Studio_Export"
