@@ -10,7 +10,6 @@ the demo stack, close the window.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import logging
 import signal
@@ -240,6 +239,3 @@ class SwitchboardApp:
             window.close()
             window.deleteLater()
 
-
-def replace_options(options: LaunchOptions, **changes: Any) -> LaunchOptions:
-    return dataclasses.replace(options, **changes)
