@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import importlib.resources
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from gui.theme import colour
 
@@ -43,5 +43,18 @@ def icon(name: str, colour_name: str = "text") -> QIcon:
     return result
 
 
-def icon_size() -> QSize:
-    return QSize(20, 20)
+ICON_PROPERTY = "iconName"
+
+
+def set_icon(button: QAbstractButton, name: str) -> None:
+    """Give `button` the icon `name` and remember it, so a theme change can redraw it."""
+    button.setIcon(icon(name))
+    button.setProperty(ICON_PROPERTY, name)
+
+
+def redraw_icons(root: QWidget) -> None:
+    """Redraw, in the current theme's colours, every icon `set_icon` gave below `root`."""
+    for button in root.findChildren(QAbstractButton):
+        name = button.property(ICON_PROPERTY)
+        if isinstance(name, str):
+            button.setIcon(icon(name))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QToolBar
 
 from backend.app import locations
 from backend.app.event_log import EventLog
@@ -21,7 +21,7 @@ from backend.bus.message import LogLevel
 from backend.version import VERSION
 from gui.app_context import AppContext
 from gui.event_log_dock import EventLogDock
-from gui.icons import icon
+from gui.icons import icon, redraw_icons
 from gui.panels.bus.bus_panel import BusPanel
 from gui.panels.panel import Panel
 from gui.panels.store.store_panel import StorePanel
@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
 
     def refresh_icons(self) -> None:
         """Redraw icons in the current theme's colours."""
+        redraw_icons(self)
         for entry, panel in zip(self.sidebar.entries, self.panels):
             entry.set_icon(icon(panel.icon_name))
         for action, name in ((self.settings_action, "settings"), (self.theme_action, "theme"), (self.log_action, "log"), (self.export_action, "export")):
@@ -210,7 +211,3 @@ class MainWindow(QMainWindow):
         event.ignore()
         self.on_close()
 
-
-def find_widget(root: QWidget, name: str) -> QWidget | None:
-    """The descendant called `name` (tests and screenshots use this)."""
-    return root.findChild(QWidget, name)

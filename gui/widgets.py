@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QToolButton, QVBoxLayout, QWidget
 
-from gui.icons import icon
+from gui.icons import set_icon
 
 ROW_HEIGHT = 22
 
@@ -31,7 +31,7 @@ def tool_button(text: str, icon_name: str, tooltip: str, name: str = "", *, chec
     button = QToolButton()
     if name:
         button.setObjectName(name)
-    button.setIcon(icon(icon_name))
+    set_icon(button, icon_name)
     button.setText(text)
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setToolTip(tooltip)

@@ -258,7 +258,6 @@ class StoreModel:
                 parent.pop(key, None)
             elif isinstance(parent, list) and key.isdigit() and int(key) < len(parent):
                 del parent[int(key)]
-            self.edit_changed.emit(edit)
             outcome = await self.actions.set(source.service, state_name(parent_path), parent)
             edit.kept = outcome.kept
             if not outcome.confirmed:

@@ -51,9 +51,6 @@ class PendingRequests:
         self._calls: dict[str, PendingCall] = {}
         self._values: list[PendingValue] = []
 
-    def __bool__(self) -> bool:
-        return bool(self._calls or self._values)
-
     def add_call(self, call_id: str, target: str, method: str) -> asyncio.Future[BusMessage]:
         future: asyncio.Future[BusMessage] = asyncio.get_running_loop().create_future()
         self._calls[call_id] = PendingCall(target, method, future)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.hub import Hub
@@ -114,3 +115,30 @@ async def test_both_themes_resolve_every_colour_and_change_the_palette(qtbot) ->
         apply_theme(app, theme)
         assert app.palette().window().color().name() == theme_colours(theme)["window"]
     apply_theme(app, "light")
+
+
+async def test_a_theme_change_redraws_the_icons_inside_panels_too(hub, tmp_path) -> None:
+    async with open_floor(hub, tmp_path) as floor:
+        window = floor.window
+        pause = window.panels[0].pause
+        export = window.event_dock.findChild(QToolButton, "EventExport")
+
+        def drawn_in(button, theme: str) -> bool:
+            """The icon's opaque pixels are the theme's text colour (give or take rounding)."""
+            image = button.icon().pixmap(24, 24).toImage()
+            opaque = [image.pixelColor(x, y) for x in range(24) for y in range(24) if image.pixelColor(x, y).alpha() > 200]
+            wanted = QColor(theme_colours(theme)["text"])
+            return bool(opaque) and all(
+                abs(c.red() - wanted.red()) <= 3 and abs(c.green() - wanted.green()) <= 3 and abs(c.blue() - wanted.blue()) <= 3
+                for c in opaque
+            )
+
+        apply_theme(QApplication.instance(), "dark")
+        window.refresh_icons()
+        try:
+            assert drawn_in(pause, "dark")
+            assert drawn_in(export, "dark")
+        finally:
+            apply_theme(QApplication.instance(), "light")
+            window.refresh_icons()
+        assert drawn_in(pause, "light")

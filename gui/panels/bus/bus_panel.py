@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from backend.bus.message import BusMessage, MessageType
 from backend.bus.traffic_filter import TrafficFilter
 from gui.app_context import AppContext
-from gui.icons import icon
+from gui.icons import set_icon
 from gui.panels.bus.composer import Composer
 from gui.panels.bus.message_detail import MessageDetail
 from gui.panels.bus.services_model import ServicesModel
@@ -223,7 +223,7 @@ class BusPanel(Panel):
         self._update_counts()
 
     def _pause_toggled(self, paused: bool) -> None:
-        self.pause.setIcon(icon("play" if paused else "pause"))
+        set_icon(self.pause, "play" if paused else "pause")
         self.pause.setText("Resume" if paused else "Pause")
         self.traffic.set_paused(paused)
         self._update_counts()

@@ -32,7 +32,7 @@ from backend.bus.errors import BusError, CallFailed, CallTimeout, GetTimeout, Va
 from backend.bus.message import BROADCAST, TOPIC_KEYS, BusMessage, MessageType
 from backend.bus.service import STORE
 from gui.app_context import AppContext
-from gui.icons import icon
+from gui.icons import set_icon
 from gui.json_editor import JsonEditor
 from gui.status_light import set_label_state
 from gui.tasks import spawn
@@ -80,7 +80,7 @@ class Composer(QWidget):
 
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("ComposerSend")
-        self.send_button.setIcon(icon("send"))
+        set_icon(self.send_button, "send")
         self.send_button.setDefault(True)
         self.send_button.setToolTip("Send (Ctrl+Return)")
         self.send_button.setShortcut("Ctrl+Return")
@@ -120,7 +120,6 @@ class Composer(QWidget):
         self.type_box.setCurrentText(MessageType.CALL.value)
         self.form.addRow("Type", self.type_box)
         self.key_edits: dict[str, QLineEdit] = {}
-        self.key_rows: dict[str, QWidget] = {}
         self.targets = QCompleter([], self)
         self.targets.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.methods = QCompleter([], self)

@@ -67,7 +67,6 @@ class StorePanel(Panel):
         self.tree_model = StateTreeModel(self)
         self.drafts: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.selected: Node | None = None
-        self._loading_show: str | None = None
 
         heading = QLabel("Store")
         heading.setObjectName("PanelTitle")
