@@ -31,9 +31,9 @@ def source_named(panel: StorePanel, name: str) -> StateSource | None:
 async def ready(floor: Floor, owner: str = ENGINE) -> StorePanel:
     """The panel showing the current show, with `owner`'s live State read."""
     panel = store_panel(floor)
-    await wait_until(lambda: floor.engine.store_link == StoreLink.ANSWERED, what="the engine's Startup answered")
+    await wait_until(lambda: floor.engine.store_link == StoreLink.ANSWERED, timeout=10, what="the engine's Startup answered")
     await wait_until(
-        lambda: (s := source_named(panel, owner)) is not None and s.live and s.loaded, timeout=8, what=f"{owner}'s live State in the tree"
+        lambda: (s := source_named(panel, owner)) is not None and s.live and s.loaded, timeout=20, what=f"{owner}'s live State in the tree"
     )
     return panel
 

@@ -100,7 +100,7 @@ async def test_serve_demo_runs_the_demo_floor_and_takes_it_down_when_it_stops(tm
         assert (await self_of(demo_hub))["Source"] == "SERVE3-Switchboard"
 
         assert stop_serve(process, log) == 0, log.read_text()
-        await wait_until(lambda: "Demo stack stopped" in log.read_text("utf-8"), what="the demo stack stopped")
+        await wait_until(lambda: "Demo stack stopped" in log.read_text("utf-8"), timeout=15.0, what="the demo stack stopped")
         assert not await hub_answers(demo_hub), "the demo floor outlived serve"
     finally:
         kill(process)

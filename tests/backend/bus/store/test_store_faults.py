@@ -3,6 +3,7 @@ each seen from the outside: by services, by a tool making Calls and by a plain-p
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -231,7 +232,8 @@ async def test_identify_keeps_its_period_and_restart_pauses_it_for_the_time_aske
     await wait_until(lambda: identifies(floor, since) >= 6, what="six Identify rounds")
     beats = [w.at for w in floor.probe.matching(topic(Type="Identify"), since)]
     gaps = [later - earlier for earlier, later in zip(beats, beats[1:])]
-    assert all(0.5 * PERIOD < gap < 3 * PERIOD for gap in gaps), gaps
+    # The median, not every gap: one late beat on a loaded machine is not a changed period.
+    assert 0.5 * PERIOD < statistics.median(gaps) < 2 * PERIOD, gaps
 
     asked = time.monotonic()
     await floor.tool.call("StoreFaults", "Restart", {"PauseS": 0.8})
