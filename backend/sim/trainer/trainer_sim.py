@@ -11,7 +11,10 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 from backend.sim.trainer.package_trainer import PackageTrainer
 from backend.sim.trainer.rig_activity import ActivityOptions, run_activity
@@ -82,3 +85,19 @@ async def _garbage_every(wire: WireTrainer, period: float) -> None:
     while True:
         await asyncio.sleep(period)
         wire.send_garbage()
+
+
+def free_loopback_port(host: str = DEFAULT_HOST) -> int:
+    """A port nothing listens on right now (the package takes port numbers, not "any port")."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def demo_trainer(work: Path) -> AsyncIterator[list[dict[str, Any]]]:
+    """The demo floor's trainer: the package-based rig on free loopback ports, training a mouse."""
+    pub, rep = free_loopback_port(), free_loopback_port()
+    activity = ActivityOptions(step=1.0, status_period=20.0)
+    async with running_trainer(DEFAULT_HOST, pub, rep, identifier="demo-rig-1", heartbeat_interval=2.0, activity=activity):
+        yield [{"name": "Rig 1", "host": DEFAULT_HOST, "pub_port": pub, "rep_port": rep}]
