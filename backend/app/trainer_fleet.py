@@ -25,7 +25,7 @@ from backend.observable import Signal
 from backend.trainer.client_timing import ClientTiming
 from backend.trainer.command_outcome import CommandOutcome
 from backend.trainer.trainer_client import TrainerClient
-from backend.trainer.wire_enums import ApplicationMode, TrainingMode
+from backend.trainer.wire_enums import ApplicationMode, Toggle, TrainingMode
 
 log = logging.getLogger(__name__)
 LOG_SOURCE = {"source": "Trainer"}
@@ -100,6 +100,16 @@ class TrainerFleet(DeviceFleet):
     async def set_training_mode(self, name: str, mode: TrainingMode, *, origin: str) -> CommandOutcome:
         outcome = await self.client(name).set_training_mode(mode)
         await self._audit(outcome, "SetTrainingMode", {"Mode": mode.name, "Origin": origin})
+        return outcome
+
+    async def set_toggle(self, name: str, toggle: Toggle, enabled: bool, *, origin: str) -> CommandOutcome:
+        outcome = await self.client(name).set_toggle(toggle, enabled)
+        await self._audit(outcome, f"Set{toggle.name.title().replace('_', '')}Enabled", {"Enabled": enabled, "Origin": origin})
+        return outcome
+
+    async def user_command(self, name: str, custom_command: int, data: Any, *, origin: str) -> CommandOutcome:
+        outcome = await self.client(name).user_command(custom_command, data)
+        await self._audit(outcome, "UserDefinedCommand", {"CustomCommand": custom_command, "Data": data, "Origin": origin})
         return outcome
 
     def client(self, name: str) -> TrainerClient:

@@ -226,7 +226,7 @@ class TrainerClient:
                 return await self._await_result(command, key, waiter)
             self._pending_results.pop(key, None)
             return CommandOutcome.from_reply(self.name, command, reply)
-        return CommandOutcome(self.name, command, problem=f"got no reply ({attempts} attempt(s) of {timeout:g} s)")
+        return CommandOutcome(self.name, command, problem=f"got no reply ({attempts} attempt(s) of {timeout:.2g} s)")
 
     async def _await_result(self, command: int, key: tuple[int, int], waiter: asyncio.Future[Any]) -> CommandOutcome:
         try:
