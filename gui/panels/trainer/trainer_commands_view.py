@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from backend.trainer.trainer_model import TrainerModel
 from backend.trainer.wire_enums import ApplicationMode, TrainingMode
 from gui.json_editor import JsonEditor
 from gui.status_light import set_label_state
@@ -82,6 +83,15 @@ class TrainerCommandsView(QWidget):
             self.show_result(False, f"Not sent: the data {error}")
             return
         self.user_command_requested.emit(self.custom_number.value(), data)
+
+    def show_modes(self, model: TrainerModel | None) -> None:
+        """Start the choices from the trainer's current modes (only when another trainer is selected)."""
+        if model is None:
+            return
+        for combo, mode in ((self.application_mode, model.application_mode), (self.training_mode, model.training_mode)):
+            index = combo.findData(mode) if mode is not None else -1
+            if index >= 0:
+                combo.setCurrentIndex(index)
 
     def show_result(self, ok: bool, sentence: str) -> None:
         set_label_state(self.result, "ok" if ok else "error", sentence)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from backend.app.trainer_fleet import TrainerFleet
 from backend.trainer.command_outcome import CommandOutcome
@@ -49,7 +49,7 @@ class TrainerPanel(Panel):
         self.summary.setObjectName("Muted")
         self.trainer_list = QListWidget()
         self.trainer_list.setObjectName("TrainerList")
-        self.trainer_list.setMaximumWidth(260)
+        self.trainer_list.setMaximumWidth(200)
         self.stop_button = QPushButton("Stop this trainer")
         self.stop_button.setObjectName("StopTrainer")
         self.stop_button.setToolTip("Emergency stop of the selected trainer only; never asks")
@@ -84,9 +84,14 @@ class TrainerPanel(Panel):
         upper_layout.addWidget(self.commands_view, 2)
         details = QSplitter(Qt.Orientation.Vertical)
         details.setObjectName("TrainerSplitter")
-        details.addWidget(upper)
+        scroller = QScrollArea()  # the status is tall: let the splitter give the event stream room
+        scroller.setWidget(upper)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        details.addWidget(scroller)
         details.addWidget(self.events_view)
         details.setStretchFactor(1, 1)
+        details.setSizes([420, 300])
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -154,6 +159,7 @@ class TrainerPanel(Panel):
         self.selected = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         self._show_selected()
         self.events_view.show_model(self.model(self.selected))
+        self.commands_view.show_modes(self.model(self.selected))
 
     def _show_selected(self) -> None:
         model = self.model(self.selected)

@@ -46,7 +46,7 @@ class TrainerStatusView(QWidget):
         self.heartbeat_text.setObjectName("HeartbeatText")
         self.emergency = QLabel("—")
         self.emergency.setObjectName("EmergencyState")
-        self.emergency.setProperty("size", "large")
+        self.emergency.setProperty("emphasis", "large")
         self.emergency_detail = QLabel()
         self.emergency_detail.setObjectName("Muted")
         self.emergency_detail.setWordWrap(True)
