@@ -25,7 +25,7 @@ from backend.observable import Signal
 from backend.trainer.client_timing import ClientTiming
 from backend.trainer.command_outcome import CommandOutcome
 from backend.trainer.trainer_client import TrainerClient
-from backend.trainer.wire_enums import ApplicationMode, Toggle, TrainingMode
+from backend.trainer.wire_enums import ApplicationMode, Command, Toggle, TrainingMode
 
 log = logging.getLogger(__name__)
 LOG_SOURCE = {"source": "Trainer"}
@@ -79,10 +79,24 @@ class TrainerFleet(DeviceFleet):
     # --- actions, audited ------------------------------------------------------------------------
 
     async def emergency_stop(self, names: Sequence[str] | None = None, *, origin: str) -> list[CommandOutcome]:
-        """Stop the named trainers (all when None) concurrently; each outcome is what that trainer answered."""
+        """Stop the named trainers (all when None) at once; each outcome is what that trainer answered."""
+        return await self.begin_emergency_stop(names, origin=origin)
+
+    def begin_emergency_stop(self, names: Sequence[str] | None = None, *, origin: str) -> asyncio.Task[list[CommandOutcome]]:
+        """Send every stop before returning (see `TrainerClient.begin_emergency_stop`); the task
+        collects what each trainer answered and writes the audit log."""
         clients = [self.client(name) for name in names] if names is not None else list(self.clients.values())
+        stops = [(client, client.begin_emergency_stop()) for client in clients]
         log.warning("Emergency stop (%s): %s", origin, ", ".join(c.name for c in clients) or "no trainers", extra=LOG_SOURCE)
-        outcomes = list(await asyncio.gather(*(client.emergency_stop() for client in clients)))
+        return asyncio.get_running_loop().create_task(self._collect_stops(stops, origin), name="trainers-emergency-stop")
+
+    async def _collect_stops(self, stops: list[tuple[TrainerClient, asyncio.Task[CommandOutcome] | None]], origin: str) -> list[CommandOutcome]:
+        outcomes = []
+        for client, task in stops:
+            if task is None:
+                outcomes.append(CommandOutcome(client.name, Command.EMERGENCY_STOP, problem="was not sent: the trainer connection is closed"))
+            else:
+                outcomes.append(await asyncio.shield(task))
         for outcome in outcomes:
             await self._audit(outcome, "EmergencyStop", {"Origin": origin})
         return outcomes

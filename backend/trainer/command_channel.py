@@ -47,6 +47,38 @@ class CommandChannel:
                 self._rebuild()  # a half-done exchange leaves REQ unusable
                 raise
 
+    def send_now(self, request: bytes) -> bool:
+        """Hand `request` to libzmq at once, from the caller's own stack, not on a later loop turn.
+
+        For a channel with a single user (the e-stop channel, whose stops are joined, never
+        doubled): it does not take the lock. Follow with `receive`. False when the socket
+        cannot take it now; the caller then uses `exchange`.
+        """
+        sock = self._connected()
+        try:
+            zmq.Socket.shadow(sock.underlying).send(request, zmq.NOBLOCK)
+        except zmq.ZMQError:  # EAGAIN (no pipe yet) or EFSM (a half-done exchange): start clean
+            self._rebuild()
+            return False
+        return True
+
+    async def receive(self, timeout: float) -> bytes:
+        """The reply to what `send_now` sent; ReplyTimeout (socket rebuilt) after `timeout` seconds."""
+        sock = self._connected()
+        try:
+            async with asyncio.timeout(timeout):
+                return await sock.recv()
+        except TimeoutError:
+            self._rebuild()
+            raise ReplyTimeout(f"no reply within {timeout:g} s") from None
+        except asyncio.CancelledError:
+            self._rebuild()
+            raise
+
+    def connect(self) -> None:
+        """Connect now, so the first request does not also pay for the TCP and ZMTP handshakes."""
+        self._connected()
+
     def close(self) -> None:
         if self._socket is not None:
             self._socket.close(linger=0)

@@ -86,6 +86,7 @@ class TrainerClient:
         self._sub = sub
         self._commands = CommandChannel(self.rep_endpoint, self._context, f"trainer {self.name}")
         self._estop = CommandChannel(self.rep_endpoint, self._context, f"trainer {self.name} e-stop")
+        self._estop.connect()  # ready before it is needed: an emergency stop should not wait for a handshake
         self._tasks = [
             asyncio.create_task(self._read(), name=f"trainer-{self.name}-reader"),
             asyncio.create_task(self._watch_liveness(), name=f"trainer-{self.name}-liveness"),
@@ -157,19 +158,35 @@ class TrainerClient:
         A stop already under way is joined rather than doubled. Cancelling the caller does not
         cancel the stop.
         """
-        if self._estop is None:
+        task = self.begin_emergency_stop()
+        if task is None:
             return self._report(CommandOutcome(self.name, Command.EMERGENCY_STOP, problem="was not sent: the trainer connection is closed"))
-        if self._estop_task is None or self._estop_task.done():
-            self._estop_task = asyncio.create_task(self._stop_until_confirmed(), name=f"trainer-{self.name}-estop")
-        return await asyncio.shield(self._estop_task)
+        return await asyncio.shield(task)
 
-    async def _stop_until_confirmed(self) -> CommandOutcome:
+    def begin_emergency_stop(self) -> asyncio.Task[CommandOutcome] | None:
+        """Send EMERGENCY_STOP before returning, and return the task that sees it confirmed (or retries it).
+
+        Called straight from a click: the request leaves on the click's own stack instead of
+        after the several loop turns a chain of tasks would take under a flood. None when the
+        client is stopped.
+        """
+        if self._estop is None:
+            return None
+        if self._estop_task is None or self._estop_task.done():
+            nonce = next(_nonces)
+            sent = self._estop.send_now(_request_bytes(Command.EMERGENCY_STOP, None, None, nonce))
+            self._estop_task = asyncio.create_task(self._stop_until_confirmed(nonce if sent else None),
+                                                   name=f"trainer-{self.name}-estop")
+        return self._estop_task
+
+    async def _stop_until_confirmed(self, sent_nonce: int | None) -> CommandOutcome:
         assert self._estop is not None
         deadline = time.monotonic() + self.timing.estop_window
         last = CommandOutcome(self.name, Command.EMERGENCY_STOP, problem="was not confirmed")
         while (remaining := deadline - time.monotonic()) > 0:
             timeout = min(self.timing.request_timeout, remaining)
-            last = await self._exchange(self._estop, Command.EMERGENCY_STOP, None, None, 1, timeout)
+            last = await self._exchange(self._estop, Command.EMERGENCY_STOP, None, None, 1, timeout, sent_nonce)
+            sent_nonce = None
             if last.result == RequestResult.SUCCESS:
                 self.model.apply_emergency_reply(stopped=True)
                 self.model.set_estop_unconfirmed("")
@@ -195,18 +212,21 @@ class TrainerClient:
         return None
 
     async def _exchange(self, channel: CommandChannel, command: int, data: Any, custom_command: int | None,
-                        attempts: int, timeout: float) -> CommandOutcome:
-        """Up to `attempts` request/reply exchanges, a fresh nonce each; the first real answer wins."""
+                        attempts: int, timeout: float, sent_nonce: int | None = None) -> CommandOutcome:
+        """Up to `attempts` request/reply exchanges, a fresh nonce each; the first real answer wins.
+
+        `sent_nonce`: the first attempt was already sent with `CommandChannel.send_now`.
+        """
         for attempt in range(1, attempts + 1):
-            nonce = next(_nonces)
-            body: dict[str, Any] = {"command": int(command), "nonce": nonce, "data": data}
-            if custom_command is not None:
-                body["customCommand"] = int(custom_command)
+            nonce = sent_nonce if attempt == 1 and sent_nonce is not None else next(_nonces)
             key = (int(command), nonce)
             waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._pending_results[key] = waiter  # before sending: the result may beat the reply
             try:
-                raw = await channel.exchange(json.dumps(body, separators=(",", ":")).encode(), timeout)
+                if nonce == sent_nonce:
+                    raw = await channel.receive(timeout)
+                else:
+                    raw = await channel.exchange(_request_bytes(command, data, custom_command, nonce), timeout)
                 reply = CommandReply.from_payload(json.loads(raw))
             except ReplyTimeout:
                 self._pending_results.pop(key, None)
@@ -385,6 +405,14 @@ class TrainerClient:
         if configuration:
             await self.refresh_configuration()
         await self.refresh_status()
+
+
+def _request_bytes(command: int, data: Any, custom_command: int | None, nonce: int) -> bytes:
+    """The request as the reference shapes it, compact (the device strips spaces anyway)."""
+    body: dict[str, Any] = {"command": int(command), "nonce": nonce, "data": data}
+    if custom_command is not None:
+        body["customCommand"] = int(custom_command)
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _name(command: int) -> str:

@@ -52,10 +52,16 @@ class EmergencyStopAction(QAction):
         if not fleet.clients:
             log.warning("EMERGENCY STOP pressed: no trainers are configured", extra={"source": "Trainer"})
             return
-        spawn(fleet.emergency_stop(origin="toolbar"), "emergency-stop-all")
+        stopping = fleet.begin_emergency_stop(origin="toolbar")  # every request is on its way when this returns
+        spawn(_await(stopping), "emergency-stop-all")
 
     def _fleet(self) -> TrainerFleet | None:
         if self.context is None:
             return None
         fleet = self.context.runtime.fleets.get(TrainerFleet.family)
         return fleet if isinstance(fleet, TrainerFleet) else None
+
+
+async def _await(task: object) -> None:
+    """Keep the stop's task referenced and its failure reported (gui.tasks) until it ends."""
+    await task  # type: ignore[misc]

@@ -12,7 +12,17 @@ from collections.abc import Awaitable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backend.app.trainer_fleet import TrainerFleet
 from backend.trainer.command_outcome import CommandOutcome
@@ -205,7 +215,8 @@ class TrainerPanel(Panel):
     def _stop_selected(self) -> None:
         if self.fleet is not None and self.selected is not None:
             name = self.selected
-            spawn(self._report(self.fleet.emergency_stop([name], origin=ORIGIN)), "trainer-stop")
+            stopping = self.fleet.begin_emergency_stop([name], origin=ORIGIN)  # sent before this returns
+            spawn(self._report(stopping), "trainer-stop")
 
     async def resume_selected(self) -> None:
         model = self.model(self.selected)

@@ -6,6 +6,7 @@ The hand-written wire simulator injects the faults; the restart test also uses t
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import zmq
@@ -167,3 +168,27 @@ async def test_a_legacy_trainer_whose_command_thread_died_keeps_its_heartbeat() 
         beats = client.model.last_heartbeat
         await wait_until(lambda: client.model.last_heartbeat != beats, what="heartbeats to go on")
         assert client.model.liveness is Liveness.ONLINE
+
+
+async def test_the_emergency_stop_leaves_before_begin_returns_without_a_loop_turn() -> None:
+    """A plain blocking ROUTER plays the trainer; the loop never runs between the call and the read."""
+    pub, rep = ports()
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind(f"tcp://127.0.0.1:{rep}")
+    try:
+        async with client_for(pub, rep) as client:
+            await wait_until(lambda: client._estop is not None and client._estop._socket is not None)
+            task = client.begin_emergency_stop()
+            assert router.poll(10_000), "the request did not arrive"  # blocking: no loop turn in between
+            identity, _, body = router.recv_multipart()
+            assert json.loads(body)["command"] == Command.EMERGENCY_STOP
+            reply = {"nonce": json.loads(body)["nonce"], "command": 200, "result": 100, "data": None,
+                     "errorKind": 0, "errorCode": 0, "errorMessage": None}
+            router.send_multipart([identity, b"", json.dumps(reply).encode()])
+            assert (await task).ok
+            assert client.model.emergency.condition is EmergencyCondition.STOPPED
+    finally:
+        router.close(linger=0)
+        ctx.term()
