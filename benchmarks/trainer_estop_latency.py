@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import _common
+from gui_loop_lag import _publisher_entry, wait_for_reply
 
 TARGET_ADDED_P99_MS = 5.0
 STOP = b'{"command":200,"nonce":%d,"data":null}'
@@ -124,15 +125,6 @@ def _plain_req_entry(conn, endpoint: str) -> None:
 
 
 # ------------------------------------------------------------------ Switchboard
-
-
-async def wait_for_reply(conn, timeout: float):
-    deadline = time.monotonic() + timeout
-    while not conn.poll():
-        if time.monotonic() > deadline:
-            raise TimeoutError("a helper process did not answer")
-        await asyncio.sleep(0.005)
-    return conn.recv()
 
 
 async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path) -> dict:
@@ -262,7 +254,7 @@ def main() -> None:
     flood, flood_child = spawn.Pipe()
     trainer, trainer_child = spawn.Pipe()
     plain, plain_child = spawn.Pipe()
-    flooder = spawn.Process(target=_flood_entry, args=(flood_child, args.rate, args.batch, args.pool), daemon=True)
+    flooder = spawn.Process(target=_publisher_entry, args=(flood_child, args.rate, args.batch, args.pool), daemon=True)
     trainer_process = spawn.Process(target=_trainer_entry, args=(trainer_child,), daemon=True)
     flooder.start()
     trainer_process.start()
@@ -342,11 +334,6 @@ class _Replay:
 
     def send(self, message) -> None:
         self._conn.send(message)
-
-
-def _flood_entry(conn, rate: float, batch: int, pool: int) -> None:
-    command = conn.recv()
-    _common.paced_publisher(conn, command[1], rate, batch, pool)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import zmq
 import zmq.asyncio
@@ -21,7 +20,7 @@ from tests.helpers import wait_until
 
 
 async def test_lost_heartbeats_make_the_trainer_stale_then_offline_and_their_return_resyncs() -> None:
-    async with wire_floor(offline_after=1.5) as (trainer, client):
+    async with wire_floor(offline_after=3.0) as (trainer, client):
         trainer.faults.heartbeats = False
         await wait_until(lambda: client.model.liveness is Liveness.STALE, timeout=10)
         await wait_until(lambda: client.model.liveness is Liveness.OFFLINE, timeout=10)
@@ -61,15 +60,13 @@ async def test_user_defined_commands_are_never_retried() -> None:
 
 
 async def test_the_emergency_stop_does_not_wait_behind_a_slow_request() -> None:
-    async with wire_floor(request_timeout=3.0) as (trainer, client):
-        trainer.faults.reply_delay = 2.5
+    async with wire_floor(request_timeout=10.0) as (trainer, client):
+        trainer.faults.reply_delay = 6.0
         trainer.faults.slow_commands = frozenset({Command.GET_STATUS})
         slow = asyncio.create_task(client.refresh_status())
         await wait_until(lambda: trainer.rig.handled[-1:] == [Command.GET_STATUS], what="the slow request to arrive")
-        started = time.monotonic()
         assert (await client.emergency_stop()).ok
-        assert time.monotonic() - started < 2.0
-        assert not slow.done()
+        assert not slow.done()  # answered 6 s after it arrived: the stop did not queue behind it
         assert (await slow).ok
 
 

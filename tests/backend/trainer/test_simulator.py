@@ -17,6 +17,7 @@ from autotrainer.api.util import get_ip4_addr_str
 from backend.sim.trainer.package_trainer import PackageTrainer, PortsInUse
 from backend.sim.trainer.wire_trainer import WireTrainer
 from tests.backend.trainer.trainer_floor import ports
+from tests.helpers import wait_until
 
 REQUESTS = [
     b'{"command": 1E5}',          # decamelised into 1_e5: not JSON any more
@@ -102,3 +103,25 @@ async def test_switchboard_sim_trainer_runs_on_loopback_and_stops_on_sigterm() -
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+
+
+async def test_the_rigs_own_activity_shows_sessions_trials_counts_and_an_alarm_stop_that_resumes() -> None:
+    from backend.sim.trainer.rig_activity import ActivityOptions
+    from backend.sim.trainer.trainer_sim import running_trainer
+    from backend.trainer.trainer_status import EmergencyCondition
+    from tests.backend.trainer.trainer_floor import HEARTBEAT_S, client_for, until_synced
+
+    pub, rep = ports()
+    activity = ActivityOptions(step=0.02, status_period=0.5)
+    async with client_for(pub, rep) as client:
+        async with running_trainer("127.0.0.1", pub, rep, heartbeat_interval=HEARTBEAT_S, activity=activity):
+            await until_synced(client)
+            await wait_until(lambda: client.model.emergency.reason_name == "alarm_monitor", timeout=20, what="the door alarm stop")
+            assert client.model.emergency.alarm_names == ["externalDoors"]
+            await wait_until(lambda: client.model.emergency.condition is EmergencyCondition.RUNNING, timeout=20, what="the auto-resume")
+            assert client.model.emergency.reason_name == "alarm_monitor_resume"
+            await wait_until(lambda: any(e.name == "systemStatus" for e in client.model.events), timeout=20, what="a systemStatus")
+            names = {event.name for event in client.model.events}
+            assert {"sessionStarted", "trialStarted", "trialEnded", "sessionEnded", "reachCountChanged",
+                    "alarmChanged", "detectorChanged", "systemStatus"} <= names
+            assert client.model.counters.values["reaches"] >= 4
