@@ -117,6 +117,7 @@ async def test_a_mode_change_asks_first_and_shows_the_mode_the_trainer_reports(h
         await all_online(floor)
         panel = panel_of(floor)
         commands = panel.commands_view
+        await wait_until(lambda: commands.training_mode.currentText() == "MANUAL", what="the choices to start from the trainer's modes")
         commands.application_mode.setCurrentIndex(commands.application_mode.findData(ApplicationMode.IN_TRAINING))
         commands.set_application.click()
         await answer_confirmation("Cancel")

@@ -88,8 +88,8 @@ class TrainerCommandsView(QWidget):
         """Start the choices from the trainer's current modes (only when another trainer is selected)."""
         if model is None:
             return
-        for combo, mode in ((self.application_mode, model.application_mode), (self.training_mode, model.training_mode)):
-            index = combo.findData(mode) if mode is not None else -1
+        for combo, name in ((self.application_mode, model.application_mode_name), (self.training_mode, model.training_mode_name)):
+            index = combo.findText(name)
             if index >= 0:
                 combo.setCurrentIndex(index)
 

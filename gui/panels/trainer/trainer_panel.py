@@ -52,6 +52,8 @@ class TrainerPanel(Panel):
         self.fleet: TrainerFleet | None = None
         self.adapters: dict[str, TrainerModelAdapter] = {}
         self.selected: str | None = None
+        self._modes_offered = False
+        """The mode choices start from the selected trainer's modes once, then stay the operator's."""
 
         heading = QLabel("Trainer")
         heading.setObjectName("PanelTitle")
@@ -169,7 +171,8 @@ class TrainerPanel(Panel):
         self.selected = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         self._show_selected()
         self.events_view.show_model(self.model(self.selected))
-        self.commands_view.show_modes(self.model(self.selected))
+        self._modes_offered = False
+        self._offer_current_modes()
 
     def _show_selected(self) -> None:
         model = self.model(self.selected)
@@ -180,7 +183,14 @@ class TrainerPanel(Panel):
     def _on_model_changed(self, name: str) -> None:
         if name == self.selected:
             self.status_view.show_model(self.model(name))
+            self._offer_current_modes()
         self._update_overview()
+
+    def _offer_current_modes(self) -> None:
+        model = self.model(self.selected)
+        if not self._modes_offered and model is not None and model.application_mode is not None:
+            self.commands_view.show_modes(model)
+            self._modes_offered = True
 
     def _on_events(self, name: str, events: list[TrainerEvent]) -> None:
         if name == self.selected:
