@@ -176,3 +176,31 @@ async def test_a_stop_no_trainer_confirms_raises_the_e_stop_not_confirmed_alarm(
             assert panel.status[0] == "error" and "E-stop not confirmed" in panel.status[1]
             assert panel.status_view.emergency.text() != "STOPPED"
             assert any("E-stop not confirmed" in r.getMessage() and r.source == "Trainer" for r in caplog.records)
+
+
+async def test_toggles_and_a_user_defined_command_from_the_panel(hub, tmp_path: Path) -> None:
+    from backend.trainer.wire_enums import Toggle
+
+    async with trainers(["North"]) as (rigs, entries), open_floor(hub, tmp_path, devices={"trainers": entries}) as floor:
+        await all_online(floor)
+        panel = panel_of(floor)
+        box = panel.status_view.toggles[Toggle.BATCH_TRIALS]
+        await wait_until(box.isEnabled, what="the toggle to know its value")
+        box.click()
+        await wait_until(lambda: rigs["North"].rig.toggles[Toggle.BATCH_TRIALS], what="the rig's setting")
+        await wait_until(lambda: "SET_BATCH_TRIALS_ENABLED succeeded" in panel.commands_view.result.text())
+        assert box.isChecked()
+
+        commands = panel.commands_view
+        commands.custom_number.setValue(1)
+        commands.custom_data.set_text('{"note": "My Note"}')
+        commands.send_custom.click()
+        await wait_until(lambda: "was not sent" in commands.result.text(), what="the refusal")
+        assert commands.result.property("state") == "error"
+        assert 99999 not in rigs["North"].rig.handled
+        commands.custom_data.set_text('{"note": "my-note"}')
+        commands.send_custom.click()
+        await wait_until(lambda: "USER_DEFINED succeeded" in commands.result.text(), what="the echo")
+        assert "my-note" in commands.result.text()
+        actions = [r["action"] for r in floor.audit.read()]
+        assert actions == ["SetBatchTrialsEnabled", "UserDefinedCommand", "UserDefinedCommand"]

@@ -189,3 +189,11 @@ async def test_the_emergency_stop_leaves_before_begin_returns_without_a_loop_tur
     finally:
         router.close(linger=0)
         ctx.term()
+
+
+async def test_a_trainer_silent_about_its_status_is_asked_for_it() -> None:
+    async with wire_floor(status_refresh=0.5) as (trainer, client):
+        asked = trainer.rig.handled.count(Command.GET_STATUS)
+        await wait_until(lambda: trainer.rig.handled.count(Command.GET_STATUS) >= asked + 2, timeout=10,
+                         what="GET_STATUS again when no systemStatus came")
+        assert trainer.rig.handled.count(Command.GET_CONFIGURATION) == 1
