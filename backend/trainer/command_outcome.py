@@ -40,7 +40,7 @@ class CommandReply:
                 error_code=int(payload.get("errorCode", 0) or 0),
                 error_message=payload.get("errorMessage"),
             )
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             raise ValueError(f"a reply with a non-numeric field ({error})") from None
 
     @property

@@ -64,7 +64,7 @@ class TrainerClient:
         self._estop: CommandChannel | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._pending_results: dict[tuple[int, int], asyncio.Future[Any]] = {}
-        self._recent_emergencies: dict[tuple[int, int | None], float] = {}
+        self._recent_emergencies: dict[tuple[int, str], float] = {}
         self._estop_task: asyncio.Task[CommandOutcome] | None = None
         self._resync_task: asyncio.Task[None] | None = None
         self._last_heartbeat: float | None = None
@@ -294,7 +294,11 @@ class TrainerClient:
             while len(batch) < READ_BATCH and (frames := _receive_now(drain)) is not None:
                 batch.append(frames)
             for frames in batch:
-                self._on_frames(frames)
+                try:
+                    self._on_frames(frames)
+                except Exception:  # one message we failed to read must not end the reading of all the others
+                    log.exception("Trainer '%s': could not read a published message", self.name)
+                    self._on_malformed("a message Switchboard could not read")
             await asyncio.sleep(0)
 
     def _on_frames(self, frames: list[bytes]) -> None:
@@ -346,7 +350,7 @@ class TrainerClient:
             return
         try:
             key = (int(payload.get("command", -1)), int(payload.get("nonce", -1)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             self._on_malformed(f"a command result without a numeric command and nonce: {payload!r:.80}")
             return
         waiter = self._pending_results.get(key)
@@ -367,7 +371,7 @@ class TrainerClient:
         now = time.monotonic()
         window = self.timing.emergency_duplicate_window
         self._recent_emergencies = {k: t for k, t in self._recent_emergencies.items() if now - t < window}
-        key = (int(payload["kind"]), payload.get("index"))
+        key = (int(payload["kind"]), repr(payload.get("index")))  # repr: an odd index (a list) is still a key
         if key in self._recent_emergencies:
             return True
         self._recent_emergencies[key] = now

@@ -7,6 +7,7 @@ an emergency stop shows as stopped when the trainer says so (`trainer.md` §8).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -198,7 +199,7 @@ class TrainerModel:
             topic=topic,
             kind=kind,
             name=kind_name(kind, self.version) if kind is not None else "no kind",
-            when=_float_or_none(payload.get("when")),
+            when=_epoch_or_none(payload.get("when")),
             index=_int_or(payload.get("index"), None),
             context=payload.get("context"),
         )
@@ -298,17 +299,20 @@ def _int_or(value: Any, default: int | None) -> int | None:
         return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 reads as infinity
         return default
 
 
-def _float_or_none(value: Any) -> float | None:
+def _epoch_or_none(value: Any) -> float | None:
+    """An epoch time the clock can show; None for anything else (NaN, infinity, the year 10^12)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        when = float(value)
+        dt.datetime.fromtimestamp(when)
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
+    return when
 
 
 def _list(value: Any) -> list[Any]:

@@ -204,3 +204,20 @@ async def test_toggles_and_a_user_defined_command_from_the_panel(hub, tmp_path: 
         assert "my-note" in commands.result.text()
         actions = [r["action"] for r in floor.audit.read()]
         assert actions == ["SetBatchTrialsEnabled", "UserDefinedCommand", "UserDefinedCommand"]
+
+
+async def test_an_event_time_the_clock_cannot_show_does_not_break_the_status(qtbot) -> None:
+    from backend.trainer.trainer_model import TrainerModel
+    from gui.panels.trainer.trainer_events_view import TrainerEventModel
+    from gui.panels.trainer.trainer_status_view import TrainerStatusView
+
+    model = TrainerModel("Odd")
+    event = model.apply_event(2001, {"kind": 101, "when": 1e300, "index": 3, "context": {"reason": "rpc_service", "reasonCode": 401}})
+    model.set_estop_unconfirmed("E-stop not confirmed: trainer 'Odd'")
+    view = TrainerStatusView()
+    qtbot.addWidget(view)
+    view.show_model(model)
+    assert view.emergency.text() == "STOPPED"
+    assert "reason rpc_service" in view.emergency_detail.text()
+    assert not view.unconfirmed.isHidden()
+    assert TrainerEventModel(10).display(event, 0)  # the receipt time stands in

@@ -14,7 +14,7 @@ import zmq.asyncio
 from backend.sim.trainer.package_trainer import PackageTrainer
 from backend.sim.trainer.wire_trainer import WireTrainer
 from backend.trainer.trainer_status import EmergencyCondition, Liveness
-from backend.trainer.wire_enums import AlarmKind, ApplicationMode, Command, RequestResult
+from backend.trainer.wire_enums import AlarmKind, ApplicationMode, Command, RequestResult, Topic
 from tests.backend.trainer.trainer_floor import HEARTBEAT_S, client_for, ports, until_synced, wire_floor
 from tests.helpers import wait_until
 
@@ -117,6 +117,20 @@ async def test_garbage_frames_are_counted_and_ignored_and_events_still_arrive() 
         trainer.rig.set_alarm(AlarmKind.animalWelfare, True)
         await wait_until(lambda: any(a.name == "animalWelfare" for a in client.model.active_alarms))
         assert client.malformed == 6
+        assert client.model.liveness is Liveness.ONLINE
+
+
+async def test_numbers_too_big_and_odd_indexes_are_survived_and_events_still_arrive() -> None:
+    """1e400 reads as infinity (no int), a list is no dict key: the reader must not die of either."""
+    event, emergency, result = (int(topic).to_bytes(4, "little") for topic in (Topic.EVENT, Topic.EMERGENCY, Topic.COMMAND_RESULT))
+    async with wire_floor() as (trainer, client):
+        trainer.send_raw([event, b'{"kind": 1e400, "when": 1.0, "index": 1, "context": null}'])
+        trainer.send_raw([emergency, b'{"kind": 101, "when": 1e400, "index": [1], "context": {"reasonCode": 1e400}}'])
+        trainer.send_raw([result, b'{"command": 120, "nonce": 1e400, "result": 100}'])
+        trainer.rig.set_alarm(AlarmKind.animalWelfare, True)
+        await wait_until(lambda: any(a.name == "animalWelfare" for a in client.model.active_alarms), what="the event after the odd ones")
+        assert client.model.emergency.condition is EmergencyCondition.STOPPED
+        assert (client.model.emergency.when, client.model.emergency.reason_code) == (None, None)
         assert client.model.liveness is Liveness.ONLINE
 
 

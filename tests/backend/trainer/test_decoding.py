@@ -10,6 +10,7 @@ from autotrainer.api import ApiCommandRequest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backend.trainer.command_outcome import CommandReply
 from backend.trainer.event_kinds import kind_name
 from backend.trainer.package_version import PackageVersion
 from backend.trainer.payload_safety import UnsafePayload, check_payload
@@ -106,3 +107,8 @@ def test_text_outside_the_safe_alphabet_is_refused_even_where_it_would_survive()
     """The reference's rule is an alphabet, not a prediction: "café" survives today, but is not sent."""
     with pytest.raises(UnsafePayload, match="lower-case letters, digits"):
         check_payload({"word": "café"})
+
+
+def test_a_reply_with_a_number_too_big_for_an_integer_is_unreadable_not_a_crash() -> None:
+    with pytest.raises(ValueError, match="non-numeric field"):
+        CommandReply.from_payload(json.loads('{"nonce": 1e400, "command": 200, "result": 100}'))
