@@ -154,7 +154,7 @@ class TrainerRig:
 
     def _set_application_mode(self, data: Any) -> Reply:
         mode = data.get("mode") if isinstance(data, dict) else None
-        if isinstance(mode, bool) or mode not in ApplicationMode._value2member_map_:
+        if not _is_int(mode) or mode not in ApplicationMode._value2member_map_:
             return Reply(RequestResult.FAILED, {"mode": self.application_mode}, 1, f"{mode!r} is not an application mode")
         if mode == ApplicationMode.CALIBRATION_3D or (self.stopped and mode != ApplicationMode.IDLE):
             why = "stopped: only IDLE is allowed" if self.stopped else "no 3D calibration target is fitted"
@@ -166,7 +166,7 @@ class TrainerRig:
 
     def _set_training_mode(self, data: Any) -> Reply:
         mode = data.get("mode") if isinstance(data, dict) else None
-        if isinstance(mode, bool) or mode not in TrainingMode._value2member_map_:
+        if not _is_int(mode) or mode not in TrainingMode._value2member_map_:
             return Reply(RequestResult.FAILED, {"mode": self.training_mode}, 1, f"{mode!r} is not a training mode")
         if mode == TrainingMode.UNDEFINED:
             return Reply(RequestResult.UNAVAILABLE, {"mode": self.training_mode}, 2, "a training mode must be chosen")
@@ -205,10 +205,15 @@ class TrainerRig:
     # --- what happens on the rig ---------------------------------------------------------------
 
     def emergency_stop(self, reason: EmergencyStopReason) -> None:
-        """Stop (again); a repeat still publishes, with the alarms active at that moment."""
+        """Stop (again); a repeat still publishes, with the alarms active at that moment.
+
+        A repeat never weakens the stop in effect: a user-button stop stays one (only the rig
+        resumes it), and an alarm stop on a rig someone stopped on purpose is not auto-resumed.
+        """
         with self.lock:
+            if not self.stopped or _STOP_STRENGTH.get(reason, 1) >= _STOP_STRENGTH.get(self.stop_reason, 1):
+                self.stop_reason = reason
             self.stopped = True
-            self.stop_reason = reason
             self._publish(EventKind.emergencyStop, {"reason": reason.name, "reason_code": reason,
                                                     "active_alarms": self._active_enabled_alarms()})
 
@@ -288,3 +293,10 @@ class TrainerRig:
 
 
 _SETTERS = {Command.SET_APPLICATION_MODE, Command.SET_TRAINING_MODE, *(t.value for t in Toggle)}
+_STOP_STRENGTH = {EmergencyStopReason.alarm_monitor: 0, EmergencyStopReason.user_button: 2}
+"""Which source a repeated stop keeps (others: 1): the alarm monitor resumes only its own stops."""
+
+
+def _is_int(value: Any) -> bool:
+    """A mode is an integer; anything else (a list, a text, true) is an invalid mode, not a crash."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import pytest
 
 from backend.sim.trainer.rig_state import ECHO_COMMAND, FAULTY_COMMAND, RigOptions
+from backend.trainer.event_kinds import EventKind
 from backend.trainer.trainer_status import EmergencyCondition
 from backend.trainer.wire_enums import (
     AlarmKind,
     ApplicationMode,
     Command,
     DetectorKind,
+    EmergencyResumeReason,
     EmergencyStopReason,
     RequestResult,
     Toggle,
@@ -139,6 +141,36 @@ async def test_a_user_button_stop_is_not_resumed_from_switchboard() -> None:
         outcome = await client.emergency_resume()
         assert outcome.result == RequestResult.FAILED and "user button" in outcome.sentence
         assert client.model.emergency.condition is EmergencyCondition.STOPPED
+
+
+async def test_a_repeated_stop_never_weakens_the_stop_in_effect() -> None:
+    async with package_floor() as (trainer, client):
+        rig = trainer.rig
+        rig.emergency_stop(EmergencyStopReason.user_button)
+        assert (await client.emergency_stop()).ok  # a repeat from Switchboard: still the user button's stop
+        refused = await client.emergency_resume()
+        assert refused.result == RequestResult.FAILED and "user button" in refused.sentence
+        rig.set_alarm(AlarmKind.externalDoors, True)
+        rig.set_alarm(AlarmKind.externalDoors, False)
+        assert rig.stopped  # the alarm monitor resumes only its own stops
+
+        rig.emergency_resume(EmergencyResumeReason.user_button)
+        assert (await client.emergency_stop()).ok  # the operator's stop, then a door opens and closes
+        rig.set_alarm(AlarmKind.externalDoors, True)
+        rig.set_alarm(AlarmKind.externalDoors, False)
+        assert rig.stopped
+        rig.publish(EventKind.tunnelEnter)  # published after anything the door did
+        await wait_until(lambda: "tunnelEnter" in _names(client), what="the marker event")
+        assert client.model.emergency.condition is EmergencyCondition.STOPPED
+
+
+async def test_a_mode_that_is_not_a_number_fails_on_the_trainer() -> None:
+    async with package_floor() as (_, client):
+        training = await client.command(Command.SET_TRAINING_MODE, {"mode": [100]})
+        assert training.result == RequestResult.FAILED, training.sentence
+        application = await client.command(Command.SET_APPLICATION_MODE, {"mode": "running"})  # answered on 6001
+        assert application.result == RequestResult.FAILED, application.sentence
+        assert client.model.application_mode_name == "IDLE"
 
 
 async def test_detectors_sessions_trials_and_counters_follow_the_events() -> None:
