@@ -39,6 +39,7 @@ _COUNT_EVENTS = {
     EventKind.dayReachCountChanged: "dayReaches",
     EventKind.daySuccessfulReachesCountChanged: "daySuccessfulReaches",
 }
+_EVENT_TOPICS = {Topic.EMERGENCY, Topic.EVENT}
 _REACH_KEYS = ("pelletsPresented", "pelletsConsumed", "reaches", "successfulReaches")
 
 
@@ -204,7 +205,8 @@ class TrainerModel:
             context=payload.get("context"),
         )
         self.events.append(event)
-        trusted = current_kind(kind, self.version) if kind is not None else None
+        acts = kind is not None and topic in _EVENT_TOPICS  # a message on an unknown topic is only kept raw (§8)
+        trusted = current_kind(kind, self.version) if acts else None
         if trusted is not None and self._apply_kind(trusted, event):
             self.changed.emit()
         self.event_received.emit(event)

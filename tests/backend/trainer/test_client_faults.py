@@ -134,6 +134,15 @@ async def test_numbers_too_big_and_odd_indexes_are_survived_and_events_still_arr
         assert client.model.liveness is Liveness.ONLINE
 
 
+async def test_a_message_on_an_unknown_topic_is_kept_raw_and_changes_nothing() -> None:
+    async with wire_floor() as (trainer, client):
+        trainer.send_raw([(7001).to_bytes(4, "little"), b'{"kind": 101, "when": 1.0, "index": 5, "context": {"reasonCode": 401}}'])
+        trainer.rig.publish(1101)  # tunnelEnter, published after it
+        await wait_until(lambda: any(e.name == "tunnelEnter" for e in client.model.events), what="the event after it")
+        assert [(e.topic_name, e.kind) for e in client.model.events if e.topic == 7001] == [("Topic 7001", 101)]
+        assert client.model.emergency.condition is EmergencyCondition.UNKNOWN
+
+
 async def test_events_continue_after_the_trainer_restarts_its_pub_socket() -> None:
     async with wire_floor() as (trainer, client):
         await trainer.restart_pub()
