@@ -176,6 +176,13 @@ async def test_a_stop_no_trainer_confirms_raises_the_e_stop_not_confirmed_alarm(
             assert panel.status[0] == "error" and "E-stop not confirmed" in panel.status[1]
             assert panel.status_view.emergency.text() != "STOPPED"
             assert any("E-stop not confirmed" in r.getMessage() and r.source == "Trainer" for r in caplog.records)
+            alarm = panel.estop_alarm.box  # over whatever panel is showing, and not modal: F12 still works
+            assert alarm.isVisible() and "E-stop not confirmed: trainer 'Deaf'" in alarm.text()
+            assert QApplication.activeModalWidget() is None
+            wire.faults.drop_requests = False
+            floor.window.emergency_stop.trigger()
+            await wait_until(lambda: not alarm.isVisible(), timeout=10, what="the alarm to close once the stop is confirmed")
+            assert panel.status_view.emergency.text() == "STOPPED"
 
 
 async def test_toggles_and_a_user_defined_command_from_the_panel(hub, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from backend.trainer.wire_enums import ApplicationMode, Toggle, TrainingMode
 from gui.app_context import AppContext
 from gui.dialogs import confirm, run_dialog
 from gui.panels.panel import Panel
+from gui.panels.trainer.estop_alarm import EStopAlarm
 from gui.panels.trainer.model_adapter import TrainerModelAdapter
 from gui.panels.trainer.resume_dialog import ResumeDialog
 from gui.panels.trainer.trainer_commands_view import TrainerCommandsView
@@ -70,6 +71,7 @@ class TrainerPanel(Panel):
         self.status_view = TrainerStatusView()
         self.commands_view = TrainerCommandsView()
         self.events_view = TrainerEventsView()
+        self.estop_alarm = EStopAlarm(self)
         self._build(heading)
         self.trainer_list.currentRowChanged.connect(self._on_row_changed)
         self.stop_button.clicked.connect(self._stop_selected)
@@ -198,6 +200,7 @@ class TrainerPanel(Panel):
 
     def _update_overview(self) -> None:
         models = [adapter.model for adapter in self.adapters.values()]
+        self.estop_alarm.follow(models)
         for row in range(self.trainer_list.count()):
             item = self.trainer_list.item(row)
             model = self.model(item.data(Qt.ItemDataRole.UserRole))
