@@ -4,6 +4,7 @@ running the real auto-trainer-api package (and the wire simulator for a trainer 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -180,6 +181,8 @@ async def test_a_stop_no_trainer_confirms_raises_the_e_stop_not_confirmed_alarm(
             assert alarm.isVisible() and "E-stop not confirmed: trainer 'Deaf'" in alarm.text()
             assert QApplication.activeModalWidget() is None
             wire.faults.drop_requests = False
+            for client in fleet_of(floor).clients.values():  # no race with a loaded machine
+                client.timing = dataclasses.replace(client.timing, request_timeout=5.0, estop_window=20.0)
             floor.window.emergency_stop.trigger()
             await wait_until(lambda: not alarm.isVisible(), timeout=10, what="the alarm to close once the stop is confirmed")
             assert panel.status_view.emergency.text() == "STOPPED"

@@ -6,6 +6,7 @@ The hand-written wire simulator injects the faults; the restart test also uses t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import zmq
@@ -90,6 +91,7 @@ async def test_an_unconfirmed_emergency_stop_raises_an_alarm_in_the_model() -> N
         assert client.model.estop_unconfirmed.startswith("E-stop not confirmed: trainer 'North'")
         assert client.model.emergency.condition is not EmergencyCondition.STOPPED
         trainer.faults.drop_requests = False
+        client.timing = dataclasses.replace(client.timing, request_timeout=5.0, estop_window=20.0)  # no race with a loaded machine
         assert (await client.emergency_stop()).ok
         assert client.model.estop_unconfirmed == ""
 
