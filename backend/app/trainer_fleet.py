@@ -129,7 +129,7 @@ class TrainerFleet(DeviceFleet):
     def client(self, name: str) -> TrainerClient:
         try:
             return self.clients[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: a Call's Trainer that is a list or an object
             known = ", ".join(sorted(self.clients)) or "none"
             raise CallRefused(f"No trainer named {name!r}; configured trainers: {known}") from None
 

@@ -63,6 +63,9 @@ async def test_a_bus_call_stops_and_resumes_one_named_trainer(floor: Floor, tmp_
         assert "EMERGENCY_RESUME failed" in failed["Failure"]
         unknown = await floor.call("EmergencyStop", {"Trainer": "West"})
         assert "No trainer named 'West'; configured trainers: North, South" in unknown["Failure"]
+        odd = await floor.call("EmergencyStop", {"Trainer": ["North"]})
+        assert "No trainer named ['North']; configured trainers: North, South" in odd["Failure"]
+        assert not rigs["North"].rig.stopped
 
 
 async def test_bus_calls_set_the_modes_by_name_or_number(floor: Floor, tmp_path: Path) -> None:
