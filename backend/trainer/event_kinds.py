@@ -154,8 +154,10 @@ def current_kind(kind: int, version: PackageVersion | None) -> EventKind | None:
     """The 0.12 kind this number stands for on a device of `version`, or None when it cannot be trusted.
 
     The model acts only on kinds it can trust: a renumbered kind of an old device is shown, never acted on.
+    Before the first heartbeat (version None) the device may be an old one, so only the kinds every
+    version agrees on are trusted; the resync that the heartbeat starts brings the rest.
     """
-    if version is not None and version < RENUMBERED_IN and kind not in STABLE_SINCE_0_9_7:
+    if (version is None or version < RENUMBERED_IN) and kind not in STABLE_SINCE_0_9_7:
         return None
     if kind == EventKind.projectTrialChanged and version is not None and version < PROJECT_TRIAL_SINCE:
         return None

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from backend.trainer.command_outcome import CommandReply
 from backend.trainer.event_kinds import kind_name
+from backend.trainer.trainer_model import TrainerModel
+from backend.trainer.trainer_status import EmergencyCondition
 from backend.trainer.package_version import PackageVersion
 from backend.trainer.payload_safety import UnsafePayload, check_payload
 from backend.trainer.pub_frames import MalformedFrame, decode_pub, same_identifier
@@ -112,3 +114,13 @@ def test_text_outside_the_safe_alphabet_is_refused_even_where_it_would_survive()
 def test_a_reply_with_a_number_too_big_for_an_integer_is_unreadable_not_a_crash() -> None:
     with pytest.raises(ValueError, match="non-numeric field"):
         CommandReply.from_payload(json.loads('{"nonce": 1e400, "command": 200, "result": 100}'))
+
+
+def test_before_the_first_heartbeat_only_the_kinds_every_version_agrees_on_change_the_model() -> None:
+    model = TrainerModel("North")  # the version is not known yet: it may be a 0.9.7 device
+    model.apply_event(4001, {"kind": 1301, "context": {"sessionId": "s-1", "trialId": 4}})  # renumbered in 0.9.15-0.9.18
+    model.apply_event(2001, {"kind": 101, "context": {"reason": "user_button"}})  # the same in every version
+    assert (model.session.trial_id, model.emergency.condition) == (None, EmergencyCondition.STOPPED)
+    model.apply_heartbeat({"identifier": "autotrainer-device", "version": "0.12.0", "timestamp": 1.0})
+    model.apply_event(4001, {"kind": 1301, "context": {"sessionId": "s-1", "trialId": 4}})
+    assert model.session.trial_id == 4
