@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 _KEY = re.compile(r"^(?:[a-z][a-zA-Z0-9]*|[a-z][a-z0-9_]*)$")
+_CAPITAL = re.compile(r"[A-Z]")
+"""The device's parser puts `_` before each capital of a key and lowers it: animalId is read as animal_id."""
 _STRING = re.compile(r"^[a-z0-9_\-.:]*$")
 ALLOWED_STRING_CHARACTERS = "lower-case letters, digits and _ - . :"
 
@@ -41,12 +43,19 @@ def check_payload(data: Any, where: str = "data") -> None:
             check_payload(item, f"{where}[{index}]")
         return
     if isinstance(data, dict):
+        read_as: dict[str, str] = {}
         for key, value in data.items():
             if not isinstance(key, str) or not _KEY.match(key):
                 raise UnsafePayload(
                     f"{where} has the key {key!r}: keys must be lowerCamel or snake_case ASCII, "
                     "or the trainer reads them under another name"
                 )
+            snake = _CAPITAL.sub(lambda capital: "_" + capital.group(0).lower(), key)
+            if snake in read_as:
+                raise UnsafePayload(
+                    f"{where} has the keys {read_as[snake]!r} and {key!r}, which the trainer reads as one key, {snake!r}"
+                )
+            read_as[snake] = key
             check_payload(value, f"{where}.{key}")
         return
     raise UnsafePayload(f"{where} is a {type(data).__name__}, which is not a JSON value")

@@ -105,6 +105,14 @@ def test_camel_case_keys_are_allowed_because_the_device_reads_them_as_snake_case
     assert _as_the_device_reads_it({"animalId": 3}) == {"animal_id": 3}
 
 
+def test_two_keys_the_trainer_would_read_as_one_are_refused_and_really_would_be() -> None:
+    data = {"animalId": 1, "animal_id": 2}
+    with pytest.raises(UnsafePayload, match="'animalId' and 'animal_id', which the trainer reads as one key, 'animal_id'"):
+        check_payload(data)
+    assert _as_the_device_reads_it(data) == {"animal_id": 2}
+    check_payload({"a1B2": 1, "dcsXY": {"animalId": 1}, "animal": 2})  # distinct once read
+
+
 def test_text_outside_the_safe_alphabet_is_refused_even_where_it_would_survive() -> None:
     """The reference's rule is an alphabet, not a prediction: "café" survives today, but is not sent."""
     with pytest.raises(UnsafePayload, match="lower-case letters, digits"):
