@@ -14,6 +14,7 @@ from backend.bus.store.store_database import SYNCHRONOUS
 from backend.bus.store.store_process import default_database, run_store
 from backend.bus.store.store_service import IDENTIFY_PERIOD_S
 from backend.sim.bus_services import demo_services
+from backend.sim.cameras import rig_process
 from backend.sim.demo import demo_store_database, run_demo
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("--identify-period", type=float, default=IDENTIFY_PERIOD_S, help="seconds between Identify heartbeats (default: %(default)s)")
     store.add_argument("--synchronous", choices=SYNCHRONOUS, default="NORMAL", help="NORMAL survives a crash of the Store; FULL also a power cut (default: %(default)s)")
     store.add_argument("--no-fault-control", action="store_true", help="do not offer the StoreFaults control service")
+    rig_process.add_arguments(commands.add_parser("cameras", help="a Smart Shooter camera rig (External API v5)"))
     return parser
 
 
@@ -51,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         store_db = args.store_db or demo_store_database()
         return headless.run(lambda stop: run_demo(stop, endpoints, store_db=store_db, exit_with_stdin=args.exit_with_stdin))
+    if args.command == "cameras":
+        return headless.run(lambda stop: rig_process.run_rig(stop, args))
     if args.command == "store":
         options = {"identify_period": args.identify_period, "synchronous": args.synchronous, "fault_control": not args.no_fault_control}
         return headless.run(lambda stop: run_store(stop, endpoints, args.db or default_database(), **options))
