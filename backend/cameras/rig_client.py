@@ -291,27 +291,24 @@ class RigClient(RigCommands):
         if message.msg_type != MsgType.EVENT:
             self.stats.ignored[message.msg_id] = self.stats.ignored.get(message.msg_id, 0) + 1
             return
-        if not self._follow_sequence(message.seq):
-            return
+        self._follow_sequence(message.seq)
         self.stats.events += 1
         self._apply(message)
 
-    def _follow_sequence(self, seq: int | None) -> bool:
-        """Gap → `GetCamera`; backwards → `Synchronise`; a repeat is dropped (§9)."""
+    def _follow_sequence(self, seq: int | None) -> None:
+        """Gap → `GetCamera`; backwards → `Synchronise` (§9). The first event after connecting
+        only sets the baseline: a `Synchronise` reply carries no event sequence number."""
         silent_before = time.monotonic() - self._last_event_at >= 2 * self.timings.silence_probe
         self._last_event_at = time.monotonic()
         if silent_before and self._synchronised:
             self._want_sync = True  # events resume after a silence: what was missed is unknown
             self._wake.set()
         if seq is None:
-            return True
+            return
         last, self._last_seq = self._last_seq, seq
         if last is None or seq == last + 1:
-            return True
-        if seq == last:
-            self._last_seq = last
-            return False
-        if seq < last:
+            return
+        if seq <= last:  # PUB never repeats a message: a number seen again means a restart
             self.stats.resets += 1
             log.info("Rig %r: event sequence went back from %d to %d (the app restarted); synchronising", self.name, last, seq)
             self._want_sync = True
@@ -320,7 +317,6 @@ class RigClient(RigCommands):
             log.info("Rig %r: %d events lost (sequence %d → %d); refreshing the cameras", self.name, seq - last - 1, last, seq)
             self._want_cameras = True
         self._wake.set()
-        return True
 
     def _apply(self, message: Message) -> None:
         fields = message.fields

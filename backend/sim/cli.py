@@ -49,12 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     headless.configure_logging(args.verbose)
+    if args.command == "cameras":
+        return headless.run(lambda stop: rig_process.run_rig(stop, args))
     endpoints = HubEndpoints(args.host, args.pub_port, args.sub_port)
     if args.command == "demo":
         store_db = args.store_db or demo_store_database()
         return headless.run(lambda stop: run_demo(stop, endpoints, store_db=store_db, exit_with_stdin=args.exit_with_stdin))
-    if args.command == "cameras":
-        return headless.run(lambda stop: rig_process.run_rig(stop, args))
     if args.command == "store":
         options = {"identify_period": args.identify_period, "synchronous": args.synchronous, "fault_control": not args.no_fault_control}
         return headless.run(lambda stop: run_store(stop, endpoints, args.db or default_database(), **options))
