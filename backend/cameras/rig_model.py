@@ -270,14 +270,18 @@ class RigModel:
         return f"camera {camera.label}"
 
     def summary(self) -> dict[str, Any]:
-        """Each camera and its photo count, as JSON for Switchboard's State on the bus."""
+        """Each camera and its photo count, as JSON for Switchboard's State on the bus.
+
+        Cameras are a list, not an object keyed by camera key: keys hold dots and bars
+        ("Canon Inc.|…"), which a State path could not name."""
         counts: dict[str, int] = {}
         for photo in self.photos.values():
             counts[photo.camera_key] = counts.get(photo.camera_key, 0) + 1
         return {
             "Link": self.link,
-            "Cameras": {
-                key: {
+            "Cameras": [
+                {
+                    "Key": key,
                     "Name": camera.name,
                     "Model": camera.model,
                     "Group": camera.group,
@@ -286,7 +290,7 @@ class RigModel:
                     "Photos": counts.get(key, 0),
                 }
                 for key, camera in self.cameras.items()
-            },
+            ],
             "Photos": len(self.photos),
         }
 

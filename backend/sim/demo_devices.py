@@ -12,6 +12,10 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from backend.sim.cameras.demo_rig import demo_camera_rig
+
 DemoDevice = Callable[[Path], AbstractAsyncContextManager[list[dict[str, Any]]]]
 
-DEMO_DEVICES: dict[str, DemoDevice] = {}
+DEMO_DEVICES: dict[str, DemoDevice] = {
+    "cameras": demo_camera_rig,
+}

@@ -76,7 +76,8 @@ def test_the_summary_counts_photos_per_camera() -> None:
     model.merge_cameras([full_camera(CameraName="Front")])
     model.merge_photos([{"PhotoKey": f"p{i}", "CameraKey": KEY} for i in range(3)])
     summary = model.summary()
-    assert summary["Cameras"][KEY]["Photos"] == 3 and summary["Cameras"][KEY]["Name"] == "Front" and summary["Photos"] == 3
+    assert summary["Cameras"] == [{"Key": KEY, "Name": "Front", "Model": "D850", "Group": "Ring 1", "Status": "Ready", "Battery": 90, "Photos": 3}]
+    assert summary["Photos"] == 3
     assert model.describe_camera(KEY) == "camera 'Front' (D850 #3119826)"
 
 
