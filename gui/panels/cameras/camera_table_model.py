@@ -1,0 +1,178 @@
+"""The camera table: one row per camera of a rig, repainted ~30 times a second at most.
+
+The rig model says which cameras changed; this model only notes the keys and, on a
+timer, inserts new rows and repaints the changed ones in one `dataChanged` span. A rig
+of 200 cameras all changing at once (a shoot-all) therefore costs a couple of repaints,
+not 1,000 (five events per camera).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from backend.cameras.rig_model import Camera, RigModel
+from gui.theme import colour, current_theme
+
+Index = QModelIndex | QPersistentModelIndex
+FLUSH_INTERVAL_MS = 33
+KEY_PROPERTIES = ("ISO", "Aperture", "ShutterSpeed", "WhiteBalance")
+COLUMNS = ("Name", "Model", "Serial", "Group", "Status", "Battery", "Photos", *KEY_PROPERTIES)
+STATUS_COLUMN = COLUMNS.index("Status")
+STATUS_STATES = {"Ready": "ok", "Busy": "warning", "Error": "error", "Lost": "error", "Absent": "muted", "Disconnected": "muted"}
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+
+
+class CameraTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rig: RigModel | None = None
+        self.keys: list[str] = []
+        self._rows: dict[str, int] = {}
+        self._dirty: set[str] = set()
+        self._photo_counts: dict[str, int] = {}
+        self._counts_dirty = True
+        self._reset_pending = False
+        self._colours: dict[tuple[str, str], Any] = {}
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self.flush)
+        self._timer.start()
+
+    def set_rig(self, rig: RigModel | None) -> None:
+        if self.rig is not None:
+            self.rig.cameras_changed.disconnect(self._cameras_changed)
+            self.rig.photos_changed.disconnect(self._photos_changed)
+            self.rig.reset.disconnect(self._reset)
+        self.rig = rig
+        if rig is not None:
+            rig.cameras_changed.connect(self._cameras_changed)
+            rig.photos_changed.connect(self._photos_changed)
+            rig.reset.connect(self._reset)
+        self._reset()
+        self.flush()
+
+    # --- observers: cheap, they only note what to repaint --------------------------------
+
+    def _cameras_changed(self, keys: list[str]) -> None:
+        self._dirty.update(keys)
+
+    def _photos_changed(self, _keys: list[str]) -> None:
+        self._counts_dirty = True
+
+    def _reset(self) -> None:
+        self._reset_pending = True
+        self._counts_dirty = True
+
+    # --- the timer -----------------------------------------------------------------------
+
+    def flush(self) -> None:
+        rig = self.rig
+        if self._counts_dirty and rig is not None:
+            self._count_photos(rig)
+        if self._reset_pending:
+            self._reset_pending = False
+            self._dirty.clear()
+            self.beginResetModel()
+            self.keys = list(rig.cameras) if rig is not None else []
+            self._rows = {key: row for row, key in enumerate(self.keys)}
+            self.endResetModel()
+            return
+        if not self._dirty or rig is None:
+            return
+        dirty, self._dirty = self._dirty, set()
+        new = [key for key in dirty if key not in self._rows and key in rig.cameras]
+        if new:
+            first = len(self.keys)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for key in new:
+                self._rows[key] = len(self.keys)
+                self.keys.append(key)
+            self.endInsertRows()
+        rows = [self._rows[key] for key in dirty if key in self._rows]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
+
+    def _count_photos(self, rig: RigModel) -> None:
+        self._counts_dirty = False
+        counts: dict[str, int] = {}
+        for photo in rig.photos.values():
+            key = photo.camera_key
+            counts[key] = counts.get(key, 0) + 1
+        if counts != self._photo_counts:
+            self._photo_counts = counts
+            self._dirty.update(self._rows)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def camera_at(self, row: int) -> Camera | None:
+        if self.rig is None or not 0 <= row < len(self.keys):
+            return None
+        return self.rig.cameras.get(self.keys[row])
+
+    def row_of(self, key: str) -> int | None:
+        return self._rows.get(key)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.keys)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
+            return "Shutter" if COLUMNS[section] == "ShutterSpeed" else "WB" if COLUMNS[section] == "WhiteBalance" else COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        camera = self.camera_at(index.row())
+        if camera is None:
+            return None
+        column = index.column()
+        if role == _DISPLAY:
+            return self.display(camera, column)
+        if role == SORT_ROLE:
+            value = self.display(camera, column)
+            return camera.battery if column == COLUMNS.index("Battery") and camera.battery is not None else value
+        if role == _FOREGROUND and column == STATUS_COLUMN:
+            state = STATUS_STATES.get(camera.status)
+            return self._colour(state) if state else None
+        if role == _TOOLTIP:
+            return f"{camera.key}\n{camera.status}"
+        if role == KEY_ROLE:
+            return camera.key
+        return None
+
+    def _colour(self, state: str) -> Any:
+        """Theme colours read once per theme, not per painted cell (they come from a file)."""
+        key = (current_theme(QApplication.instance()), state)  # type: ignore[arg-type]
+        cached = self._colours.get(key)
+        if cached is None:
+            cached = self._colours[key] = colour(state)
+        return cached
+
+    def display(self, camera: Camera, column: int) -> Any:
+        name = COLUMNS[column]
+        if name == "Name":
+            return camera.name
+        if name == "Model":
+            return camera.model
+        if name == "Serial":
+            return camera.serial
+        if name == "Group":
+            return camera.group
+        if name == "Status":
+            return camera.status
+        if name == "Battery":
+            battery = camera.battery
+            source = camera.fields.get("CameraPowersource")
+            return "AC" if source == "AC" else (f"{battery} %" if battery is not None else "—")
+        if name == "Photos":
+            return self._photo_counts.get(camera.key, 0)
+        return camera.property_value(name)

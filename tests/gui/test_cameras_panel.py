@@ -1,0 +1,169 @@
+"""The Cameras panel, driven as an operator drives it, against a simulated rig over real sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from backend.app.event_log import EventLogHandler
+from backend.bus.endpoints import HubEndpoints
+from backend.bus.service import BusService
+from backend.sim.cameras.rig_simulator import RigSimulator
+from gui.panels.cameras.cameras_panel import CamerasPanel
+from tests.backend.cameras.rig_floor import running_rig
+from tests.gui.conftest import Floor, open_floor
+from tests.helpers import wait_until
+
+
+@contextlib.asynccontextmanager
+async def rig_on_the_floor(hub: HubEndpoints, tmp_path: Path, cameras: int = 4) -> AsyncIterator[tuple[Floor, CamerasPanel, RigSimulator]]:
+    async with running_rig(tmp_path / "photos", cameras=cameras) as rig:
+        entry = {"name": "Demo", "events": rig.events_endpoint, "requests": rig.requests_endpoint}
+        async with open_floor(hub, tmp_path, devices={"cameras": [entry]}) as floor:
+            panel = next(p for p in floor.window.panels if isinstance(p, CamerasPanel))
+            floor.window.show_panel(floor.window.panels.index(panel))
+            await wait_until(lambda: panel.table_model.rowCount() == cameras and panel.client and panel.client.model.link == "online", timeout=15, what="the rig's cameras in the table")
+            yield floor, panel, rig
+
+
+def select_rows(panel: CamerasPanel, *rows: int) -> None:
+    model = panel.table.selectionModel()
+    model.clearSelection()
+    for row in rows:
+        model.select(panel.proxy.index(row, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+
+async def answer_confirmation(button_text: str) -> str:
+    await wait_until(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), what="the confirmation")
+    box = QApplication.activeModalWidget()
+    text = box.text()
+    next(b for b in box.findChildren(QPushButton) if b.text().replace("&", "") == button_text).click()
+    return text
+
+
+async def test_shoot_all_from_the_panel_shows_a_thumbnail_per_camera(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path) as (_floor, panel, _rig):
+        assert panel.status[0] == "ok" and "4 cameras" in panel.link_text.text()
+        panel.shoot_all_button.click()
+        gallery = panel.gallery.model
+        await wait_until(lambda: gallery.rowCount() == 4 and all(gallery.thumbnails.get(k) is not None for k in gallery.keys), timeout=15, what="four thumbnails")
+        image = gallery.data(gallery.index(0), Qt.ItemDataRole.DecorationRole)
+        assert image.width() <= 160 and image.height() <= 107 and not image.isNull()
+        assert gallery.data(gallery.index(0)).endswith("\non disk")
+        await wait_until(lambda: "4 photos taken" in panel.message.text(), what="the result line")
+        assert panel.gallery.count.text() == "4 photos"
+        assert [panel.table_model.data(panel.table_model.index(r, 6)) for r in range(4)] == [1, 1, 1, 1]
+
+
+async def test_a_bus_call_shoot_puts_new_photos_in_the_gallery(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=2) as (floor, panel, _rig):
+        robot = BusService("TEST-Robot", "Robot", hub, stateful=False, identify_wait=0.05)
+        await robot.start()
+        try:
+            result = await floor.runtime.service.methods.invoke("Shoot", {"Rig": "Demo"})
+            assert len(result["Photos"]) == 2
+        finally:
+            await robot.stop()
+        await wait_until(lambda: panel.gallery.model.rowCount() == 2 and len([v for v in panel.gallery.model.thumbnails.values() if v]) == 2, timeout=15, what="thumbnails")
+
+
+async def test_change_a_property_on_the_selected_camera_from_its_range(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path) as (_floor, panel, rig):
+        select_rows(panel, 1)
+        key = panel.selected_keys()[0]
+        panel.property_box.setCurrentText("ISO")
+        values = [panel.value_box.itemText(i) for i in range(panel.value_box.count())]
+        assert values == list(rig.app.cameras[key].properties["ISO"].range)
+        panel.value_box.setCurrentText("800")
+        panel.set_property_button.click()
+        await wait_until(lambda: rig.app.cameras[key].properties["ISO"].value == "800", what="the camera's ISO")
+        iso_column = 7
+        await wait_until(lambda: panel.table_model.data(panel.table_model.index(panel.table_model.row_of(key), iso_column)) == "800", what="the table cell")
+        others = [k for k in rig.app.cameras if k != key]
+        assert all(rig.app.cameras[k].properties["ISO"].value == "100" for k in others)
+
+
+async def test_a_read_only_property_cannot_be_set(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path) as (_floor, panel, _rig):
+        panel.property_box.setCurrentText("ProgramMode")
+        assert not panel.set_property_button.isEnabled()
+        panel.property_box.setCurrentText("Aperture")
+        assert panel.set_property_button.isEnabled()
+
+
+async def test_a_failure_is_a_sentence_naming_the_camera_in_the_panel_and_the_event_log(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path) as (floor, panel, rig):
+        handler = EventLogHandler(floor.events)  # what the application installs at start
+        logging.getLogger().addHandler(handler)
+        rig.faults.fail_requests = {"Autofocus"}
+        select_rows(panel, 0)
+        name = panel.client.model.describe_camera(panel.selected_keys()[0])
+        panel.autofocus_button.click()
+        expected = f"Could not autofocus {name}: Rig 'Demo': Autofocus failed (msg_result=false)"
+        await wait_until(lambda: panel.message.text() == expected, what="the sentence")
+        assert panel.message.property("state") == "error"
+        try:
+            await wait_until(lambda: any(e.text == expected and e.source == "Cameras" for e in floor.events.events), what="the event log line")
+        finally:
+            logging.getLogger().removeHandler(handler)
+
+
+async def test_select_a_group_and_filter_the_table(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=8) as (_floor, panel, _rig):
+        panel.group_box.setCurrentText("Ring 2")
+        panel.select_group_button.click()
+        keys = panel.selected_keys()
+        assert len(keys) == 2 and {panel.client.model.cameras[k].group for k in keys} == {"Ring 2"}
+        panel.filter_box.setText("ilce")
+        assert panel.proxy.rowCount() == 2
+        panel.filter_box.clear()
+        panel.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        serials = [panel.proxy.index(r, 2).data() for r in range(panel.proxy.rowCount())]
+        assert serials == sorted(serials, reverse=True)
+
+
+async def test_format_asks_first_and_is_audited_only_when_done(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path) as (floor, panel, rig):
+        formats = []
+        original = rig.app._on_Format
+        rig.app._on_Format = lambda request: (formats.append(True), original(request))[1]
+        panel.format_button.click()
+        question = await answer_confirmation("Cancel")
+        assert "Format the memory cards in EVERY camera of rig 'Demo'" in question
+        await wait_until(lambda: panel.message.text() == "Format cards: cancelled", what="cancelled")
+        assert formats == [] and floor.audit.read() == []
+        panel.format_button.click()
+        await answer_confirmation("Format cards")
+        await wait_until(lambda: any(r["action"] == "Format" for r in floor.audit.read()), what="the audit record")
+        record = next(r for r in floor.audit.read() if r["action"] == "Format")
+        assert record["target"] == "Rig Demo" and record["result"] == "done" and formats == [True]
+
+
+async def test_deleting_photos_asks_deletes_the_files_and_is_audited(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=2) as (floor, panel, _rig):
+        panel.shoot_all_button.click()
+        gallery = panel.gallery.model
+        await wait_until(lambda: gallery.rowCount() == 2 and all(panel.client.model.photos[k].on_disk for k in gallery.keys), timeout=15, what="two photos")
+        photo = gallery.photo_at(0)
+        path = Path(photo.filename)
+        panel.gallery.view.selectionModel().select(gallery.index(0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        panel.gallery.delete_button.click()
+        question = await answer_confirmation("Delete photos")
+        assert photo.display_name in question and "cannot be undone" in question
+        await wait_until(lambda: gallery.rowCount() == 1, what="the photo gone from the gallery")
+        assert not path.exists()
+        await wait_until(lambda: floor.audit.read(), what="the audit record")
+        assert floor.audit.read()[-1]["params"] == {"PhotoKeys": [photo.key], "DeleteFiles": True}
+
+
+async def test_shutting_the_app_down_asks_and_is_audited(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=1) as (floor, panel, rig):
+        panel.shutdown_button.click()
+        assert "Quit Smart Shooter on rig 'Demo'" in await answer_confirmation("Shut down")
+        await wait_until(rig.shut_down.is_set, what="the simulated app to quit")
+        await wait_until(lambda: any(r["action"] == "Shutdown" for r in floor.audit.read()), what="the audit record")
