@@ -38,6 +38,7 @@ from gui.status_light import StatusLight, set_label_state
 from gui.tasks import spawn
 from gui.widgets import row_table, tool_button
 
+COLUMN_WIDTHS = (190, 150, 80, 70, 90, 70, 60, 60, 70, 70)
 LINK_LIGHTS = {"online": "ok", "connecting": "warning", "degraded": "warning", "offline": "error", "refused": "error"}
 
 
@@ -114,8 +115,8 @@ class CamerasPanel(Panel):
         self.half_press_button = tool_button("Half-press", "pause", "Press the shutter half way (focus and meter) on the selected cameras", "CamerasHalfPress")
         self.liveview_button = tool_button("Live view", "play", "Show live view of the current camera", "CamerasLiveView", checkable=True)
         row = QHBoxLayout()
-        for widget in (self.detect_button, self.connect_button, self.disconnect_button, self.shoot_button, self.shoot_all_button, QLabel("Group"), self.group_box,
-                       self.select_group_button, self.shoot_group_button, self.autofocus_button, self.half_press_button, self.liveview_button):
+        for widget in (self.shoot_button, self.shoot_all_button, QLabel("Group"), self.group_box, self.select_group_button, self.shoot_group_button,
+                       self.autofocus_button, self.half_press_button, self.liveview_button):
             row.addWidget(widget)
         row.addStretch(1)
         self.detect_button.clicked.connect(lambda: self.operator.run("detect cameras", lambda c: c.detect_cameras(), done="Looking for cameras"))
@@ -130,7 +131,7 @@ class CamerasPanel(Panel):
         self.liveview_button.toggled.connect(self._liveview_toggled)
         return row
 
-    def _build_settings_actions(self) -> QHBoxLayout:
+    def _build_settings_actions(self) -> QVBoxLayout:
         self.property_box = QComboBox()
         self.property_box.setObjectName("PropertyType")
         self.property_box.addItems(PROPERTY_TYPES)
@@ -152,11 +153,18 @@ class CamerasPanel(Panel):
         self.shutdown_button = tool_button("Shut down app…", "clear", "Quit Smart Shooter on the camera PC", "ShutdownApp")
         row = QHBoxLayout()
         for widget in (QLabel("Property"), self.property_box, self.value_box, self.set_property_button, QLabel("Sequence"), self.sequence_box, self.sequence_button,
-                       QLabel("Batch"), self.batch_box, self.batch_button, self.rename_button, self.set_group_button):
+                       QLabel("Batch"), self.batch_box, self.batch_button):
             row.addWidget(widget)
         row.addStretch(1)
-        row.addWidget(self.format_button)
-        row.addWidget(self.shutdown_button)
+        manage = QHBoxLayout()
+        for widget in (self.detect_button, self.connect_button, self.disconnect_button, self.rename_button, self.set_group_button):
+            manage.addWidget(widget)
+        manage.addStretch(1)
+        manage.addWidget(self.format_button)
+        manage.addWidget(self.shutdown_button)
+        rows = QVBoxLayout()
+        rows.addLayout(manage)
+        rows.addLayout(row)
         self.property_box.currentTextChanged.connect(lambda _text: self._fill_values())
         self.set_property_button.clicked.connect(self.set_property)
         self.sequence_button.clicked.connect(lambda: self.operator.run("set the sequence number", lambda c: c.set_sequence_num(self.sequence_box.value()), done="Sequence number set"))
@@ -165,7 +173,7 @@ class CamerasPanel(Panel):
         self.set_group_button.clicked.connect(lambda: spawn(self.set_group(), "cameras-group"))
         self.format_button.clicked.connect(self.format_cards)
         self.shutdown_button.clicked.connect(self.shutdown_app)
-        return row
+        return rows
 
     def _build_table(self) -> QWidget:
         self.filter_box = QLineEdit()
@@ -178,6 +186,8 @@ class CamerasPanel(Panel):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         box = QWidget()
         layout = QVBoxLayout(box)
