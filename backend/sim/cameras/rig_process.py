@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--session-photos", type=int, default=0, help="photos already in the session at start (default: %(default)s)")
     parser.add_argument("--capture-delay", type=float, default=0.2, help="seconds from Shoot to the photo (default: %(default)s)")
     parser.add_argument("--download-delay", type=float, default=0.3, help="seconds to download a photo (default: %(default)s)")
+    parser.add_argument("--reuse-images", action="store_true", help="render one JPEG per camera and copy it for each photo (cheaper; for benchmarks)")
     parser.add_argument("--liveview-fps", type=float, default=5.0, help="live view frames per second when enabled (default: %(default)s)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]", help="start with a fault, e.g. slow_reply_s=3 or no_reply")
     parser.add_argument("--control", help="endpoint of a REP socket that switches faults while running")
@@ -50,7 +51,7 @@ def build_simulator(args: argparse.Namespace) -> RigSimulator:
     for text in args.fault:
         name, _, value = text.partition("=")
         faults.set(name, value)
-    timing = Timing(capture_delay=args.capture_delay, download_delay=args.download_delay)
+    timing = Timing(capture_delay=args.capture_delay, download_delay=args.download_delay, reuse_images=args.reuse_images)
     return RigSimulator(
         cameras=args.cameras, events=args.events, requests=args.requests, photos_dir=args.photos.resolve(),
         version=args.api_version, timing=timing, faults=faults, liveview_fps=args.liveview_fps,

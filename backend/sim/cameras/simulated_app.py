@@ -51,6 +51,8 @@ class Timing:
     download_delay: float = 0.3
     download_rate: float = 42.0
     """MB/s, reported as CameraDownloadRate."""
+    reuse_images: bool = False
+    """Render one JPEG per camera and copy it for every photo (benchmarks), instead of one per photo."""
 
 
 def _match(value: Any, choices: tuple[str, ...] | list[str]) -> str:
@@ -116,6 +118,7 @@ class SimulatedApp:
             self.options["AllowSpacesInFilename"] = False
         self.started = dt.datetime.now()
         self.tasks: set[asyncio.Task[None]] = set()
+        self._reused: dict[str, bytes] = {}
         self.on_shutdown: Callable[[], None] = lambda: None
 
     # --- whole-state views ---------------------------------------------------------------
@@ -492,7 +495,10 @@ class SimulatedApp:
         path = self._free_path(photo.info["PhotoComputedName"])
         lines = [photo.camera.display_name, photo.info["PhotoComputedName"], photo.info["PhotoDateCaptured"]]
         try:
-            size = await asyncio.to_thread(write_photo, path, photo.camera.index, lines)
+            if self.timing.reuse_images:
+                size = await asyncio.to_thread(self._write_reused, path, photo.camera)
+            else:
+                size = await asyncio.to_thread(write_photo, path, photo.camera.index, lines)
         except OSError as error:
             log.warning("Simulated rig could not write %s: %s", path, error)
             return False
@@ -504,6 +510,15 @@ class SimulatedApp:
 
     def _on_disk_fields(self, photo: SimulatedPhoto) -> dict[str, Any]:
         return dict(photo.info)
+
+    def _write_reused(self, path: Path, camera: SimulatedCamera) -> int:
+        """One JPEG per camera, rendered once and copied (worker thread): for benchmarks, whose
+        subject is Switchboard, not the simulator's JPEG encoder sharing its CPU."""
+        data = self._reused.get(camera.key)
+        if data is None:
+            data = self._reused[camera.key] = render_jpeg(camera.index, [camera.display_name, "benchmark photo"])
+        write_copies([path], data)
+        return len(data)
 
     def _free_path(self, name: str) -> Path:
         path = self.photos_dir / name

@@ -18,9 +18,12 @@ from gui.theme import colour, current_theme
 
 Index = QModelIndex | QPersistentModelIndex
 FLUSH_INTERVAL_MS = 33
+BUSY_FLUSH_INTERVAL_MS = 150
+BUSY_ROWS = 20
 KEY_PROPERTIES = ("ISO", "Aperture", "ShutterSpeed", "WhiteBalance")
 COLUMNS = ("Name", "Model", "Serial", "Group", "Status", "Battery", "Photos", *KEY_PROPERTIES)
 STATUS_COLUMN = COLUMNS.index("Status")
+BATTERY_COLUMN = COLUMNS.index("Battery")
 STATUS_STATES = {"Ready": "ok", "Busy": "warning", "Error": "error", "Lost": "error", "Absent": "muted", "Disconnected": "muted"}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -40,6 +43,7 @@ class CameraTableModel(QAbstractTableModel):
         self._counts_dirty = True
         self._reset_pending = False
         self._colours: dict[tuple[str, str], Any] = {}
+        self._cells: dict[str, tuple[Any, ...]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
@@ -79,6 +83,7 @@ class CameraTableModel(QAbstractTableModel):
         if self._reset_pending:
             self._reset_pending = False
             self._dirty.clear()
+            self._cells.clear()
             self.beginResetModel()
             self.keys = list(rig.cameras) if rig is not None else []
             self._rows = {key: row for row, key in enumerate(self.keys)}
@@ -87,6 +92,8 @@ class CameraTableModel(QAbstractTableModel):
         if not self._dirty or rig is None:
             return
         dirty, self._dirty = self._dirty, set()
+        for key in dirty:
+            self._cells.pop(key, None)
         new = [key for key in dirty if key not in self._rows and key in rig.cameras]
         if new:
             first = len(self.keys)
@@ -98,6 +105,8 @@ class CameraTableModel(QAbstractTableModel):
         rows = [self._rows[key] for key in dirty if key in self._rows]
         if rows:
             self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
+        # Each repaint of a styled table costs ~20 ms: while many cameras change, repaint less often.
+        self._timer.setInterval(BUSY_FLUSH_INTERVAL_MS if len(rows) > BUSY_ROWS else FLUSH_INTERVAL_MS)
 
     def _count_photos(self, rig: RigModel) -> None:
         self._counts_dirty = False
@@ -105,9 +114,8 @@ class CameraTableModel(QAbstractTableModel):
         for photo in rig.photos.values():
             key = photo.camera_key
             counts[key] = counts.get(key, 0) + 1
-        if counts != self._photo_counts:
-            self._photo_counts = counts
-            self._dirty.update(self._rows)
+        old, self._photo_counts = self._photo_counts, counts
+        self._dirty.update(key for key in self._rows if counts.get(key, 0) != old.get(key, 0))
 
     # --- reading -------------------------------------------------------------------------
 
@@ -131,23 +139,36 @@ class CameraTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        camera = self.camera_at(index.row())
-        if camera is None:
-            return None
-        column = index.column()
+        # Called for every visible cell and every role on each repaint (through the sort
+        # proxy): roles are compared first and rows read from the cache made at flush time.
         if role == _DISPLAY:
-            return self.display(camera, column)
-        if role == SORT_ROLE:
-            value = self.display(camera, column)
-            return camera.battery if column == COLUMNS.index("Battery") and camera.battery is not None else value
-        if role == _FOREGROUND and column == STATUS_COLUMN:
-            state = STATUS_STATES.get(camera.status)
+            return self._row(index.row())[index.column()]
+        if role == _FOREGROUND:
+            if index.column() != STATUS_COLUMN:
+                return None
+            state = STATUS_STATES.get(self._row(index.row())[STATUS_COLUMN])
             return self._colour(state) if state else None
-        if role == _TOOLTIP:
-            return f"{camera.key}\n{camera.status}"
+        if role == SORT_ROLE:
+            camera = self.camera_at(index.row())
+            if camera is not None and index.column() == BATTERY_COLUMN and camera.battery is not None:
+                return camera.battery
+            return self._row(index.row())[index.column()]
         if role == KEY_ROLE:
-            return camera.key
+            return self.keys[index.row()] if 0 <= index.row() < len(self.keys) else None
+        if role == _TOOLTIP:
+            camera = self.camera_at(index.row())
+            return f"{camera.key}\n{camera.status}" if camera else None
         return None
+
+    def _row(self, row: int) -> tuple[Any, ...]:
+        """The row's cells as shown, computed once per change (not per paint)."""
+        key = self.keys[row]
+        cells = self._cells.get(key)
+        if cells is None:
+            camera = self.rig.cameras.get(key) if self.rig else None
+            cells = tuple(self.display(camera, column) for column in range(len(COLUMNS))) if camera else ("",) * len(COLUMNS)
+            self._cells[key] = cells
+        return cells
 
     def _colour(self, state: str) -> Any:
         """Theme colours read once per theme, not per painted cell (they come from a file)."""

@@ -51,6 +51,7 @@ class CamerasPanel(Panel):
         self.setObjectName("CamerasPanel")
         self.fleet: CameraFleet | None = None
         self.client: RigClient | None = None
+        self._known_groups: set[str] = set()
         self.operator = RigOperator(self)
         self.table_model = CameraTableModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -259,8 +260,10 @@ class CamerasPanel(Panel):
         self.set_status(light, text)
 
     def _cameras_changed(self, keys: list[str]) -> None:
-        rig = self.client.model if self.client else None
-        if rig is not None and set(rig.groups()) != {self.group_box.itemText(i) for i in range(self.group_box.count())}:
+        """Per event, so it stays cheap: only a group not yet offered rebuilds the group list."""
+        cameras = self.client.model.cameras if self.client else {}
+        known = self._known_groups
+        if any((camera := cameras.get(key)) is not None and camera.group and camera.group not in known for key in keys):
             self._refresh_groups()
 
     def _refresh_choices(self) -> None:
@@ -270,6 +273,7 @@ class CamerasPanel(Panel):
 
     def _refresh_groups(self) -> None:
         groups = self.client.model.groups() if self.client else []
+        self._known_groups = set(groups)
         current = self.group_box.currentText()
         self.group_box.clear()
         self.group_box.addItems(groups)

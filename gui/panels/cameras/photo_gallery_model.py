@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 
 from backend.cameras.rig_model import Photo, RigModel
 from backend.cameras.wire import PhotoLocation
@@ -35,7 +35,8 @@ class PhotoGalleryModel(QAbstractListModel):
         self.rig: RigModel | None = None
         self.keys: list[str] = []
         """Photo keys, newest first."""
-        self.thumbnails: dict[str, QImage | None] = {}
+        self.thumbnails: dict[str, QPixmap | None] = {}
+        """Made once per photo on the GUI thread: a QImage shown directly would be converted on every paint."""
         self.downloading: set[str] = set()
         self.last_thumbnail_at = 0.0
         self._dirty: list[str] = []
@@ -134,7 +135,7 @@ class PhotoGalleryModel(QAbstractListModel):
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     def _loaded(self, images: dict[str, QImage | None]) -> None:
-        self.thumbnails.update(images)
+        self.thumbnails.update({key: QPixmap.fromImage(image) if image is not None else None for key, image in images.items()})
         self.last_thumbnail_at = time.perf_counter()
         self._repaint(set(images))
         self.thumbnails_shown.emit(len(images))
@@ -166,10 +167,10 @@ class PhotoGalleryModel(QAbstractListModel):
         if role == _DISPLAY:
             return f"{photo.display_name}\n{self.state_of(photo)}"
         if role == _DECORATION:
-            image = self.thumbnails.get(photo.key)
-            if image is None and photo.key not in self.thumbnails and photo.on_disk:
+            pixmap = self.thumbnails.get(photo.key)
+            if pixmap is None and photo.key not in self.thumbnails and photo.on_disk:
                 self._loader.request(photo.key, photo.filename)  # painted: worth decoding now
-            return image
+            return pixmap
         if role == _TOOLTIP:
             camera = self.rig.describe_camera(photo.camera_key) if self.rig else photo.camera_key
             return f"{photo.display_name}\n{camera}\n{photo.filename or 'not on disk yet'}"
