@@ -29,7 +29,7 @@ from backend.observable import Signal
 
 log = logging.getLogger(__name__)
 
-STATUS_PERIOD_S = 0.25
+STATUS_PERIOD_S = 1.0
 """Live status is gathered at most this often, however fast the rigs' events come."""
 
 

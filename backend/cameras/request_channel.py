@@ -12,17 +12,30 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Generator
+from typing import TypeVar
 
 import zmq
 import zmq.asyncio
 
-from backend.cameras.wire import MalformedMessage, Message, MsgType, decode, encode_request
+from backend.cameras.wire import MalformedMessage, Message, MsgType, decode_stepwise, encode_request
 from backend.observable import Signal
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 _sequence = itertools.count(1)
 """§9: one per-process counter, starting at 1, for every request to every rig."""
+
+
+async def run_stepwise(steps: Generator[None, None, T]) -> T:
+    """Drive a stepwise computation, letting the event loop run between its steps."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+        await asyncio.sleep(0)
 
 
 class RigError(Exception):
@@ -77,14 +90,13 @@ class RequestChannel:
         try:
             async with asyncio.timeout(timeout):
                 await socket.send(encode_request(msg_id, seq, fields))
-                while True:
-                    frame = await socket.recv()
-                    reply = self._read_reply(frame, msg_id, seq)
-                    if reply is not None:
-                        return reply
-                    # A reply that is not ours leaves REQ expecting nothing more: start over.
-                    self._rebuild()
-                    return None
+                frame = await socket.recv()
+            reply = await self._read_reply(frame, msg_id, seq)
+            if reply is not None:
+                return reply
+            # A reply that is not ours leaves REQ expecting nothing more: start over.
+            self._rebuild()
+            return None
         except TimeoutError:
             self._rebuild()
             return None
@@ -93,9 +105,9 @@ class RequestChannel:
             self._rebuild()
             return None
 
-    def _read_reply(self, frame: bytes, msg_id: str, seq: int) -> Message | None:
+    async def _read_reply(self, frame: bytes, msg_id: str, seq: int) -> Message | None:
         try:
-            reply = decode(frame)
+            reply = await run_stepwise(decode_stepwise(frame))
         except MalformedMessage as error:
             log.warning("Rig %r sent an unreadable reply to %s: %s", self.rig, msg_id, error, extra={"source": "Cameras"})
             return None

@@ -23,7 +23,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
-from backend.cameras.request_channel import RequestChannel, RequestRefused, RigError
+from backend.cameras.request_channel import RequestChannel, RequestRefused, RigError, run_stepwise
 from backend.cameras.rig_commands import RigCommands
 from backend.cameras.rig_model import RigModel
 from backend.cameras.shot_tracker import ShotResult, ShotWatch
@@ -175,7 +175,7 @@ class RigClient(RigCommands):
             self._refuse(f"it reports version v{version}")
             raise RigError(self._refused)
         self.api_version = version
-        self.model.replace(reply.fields)
+        await run_stepwise(self.model.replace_stepwise(reply.fields))
         self.stats.synchronisations += 1
         self._synchronised = True
         self._want_sync = self._want_cameras = False

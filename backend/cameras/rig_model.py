@@ -11,7 +11,7 @@ repaints, so a burst of 200 cameras' events costs one repaint, not 200.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,22 +212,31 @@ class RigModel:
 
     def replace(self, snapshot: dict[str, Any]) -> None:
         """Take a `Synchronise` reply as the whole truth: what it does not list is gone."""
+        for _ in self.replace_stepwise(snapshot):
+            pass
+
+    def replace_stepwise(self, snapshot: dict[str, Any], step: int = 500) -> Iterator[None]:
+        """`replace`, pausing (yielding) after every `step` photos, so a caller on the event
+        loop can let other work run while a session of thousands of photos is merged.
+        Observers hear of it once, at the end."""
         cameras = [c for c in snapshot.get("CameraInfo") or [] if isinstance(c, dict)]
         photos = [p for p in snapshot.get("PhotoInfo") or [] if isinstance(p, dict)]
         listed_cameras = {c.get("CameraKey") for c in cameras}
         for key in [k for k in self.cameras if k not in listed_cameras]:
             del self.cameras[key]
-        listed_photos = {p.get("PhotoKey") for p in photos}
-        for key in [k for k in self.photos if k not in listed_photos]:
-            del self.photos[key]
         for camera in cameras:
             key = camera.get("CameraKey")
             if isinstance(key, str) and key:
                 self.cameras.setdefault(key, Camera(key)).merge(camera)
-        for photo in photos:
-            key = photo.get("PhotoKey")
-            if isinstance(key, str) and key and photo.get("PhotoLocation") != PhotoLocation.DELETED:
-                self.photos.setdefault(key, Photo(key)).merge(photo)
+        merged: dict[str, Photo] = {}
+        for number, info in enumerate(photos, start=1):
+            key = info.get("PhotoKey")
+            if isinstance(key, str) and key and info.get("PhotoLocation") != PhotoLocation.DELETED:
+                photo = merged[key] = self.photos.get(key) or Photo(key)
+                photo.merge(info)
+            if number % step == 0:
+                yield
+        self.photos = merged
         if isinstance(snapshot.get("OptionsInfo"), dict):
             self.options.update(snapshot["OptionsInfo"])
         self.nodes.clear()

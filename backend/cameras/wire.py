@@ -9,9 +9,20 @@ shows (`msg_type`, `msg_id`, `msg_seq_num`) and the payload fields next to it.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+
+BOM = b"\xef\xbb\xbf"
+LARGE_FRAME = 1_000_000
+"""Frames from this size on are decoded stepwise (`decode_stepwise`)."""
+LIST_STEP = 200
+_PHOTO_LIST = re.compile(r'"PhotoInfo"\s*:\s*\[')
+_SPACE = re.compile(r"\s*")
+_DECODER = json.JSONDecoder()
 
 
 class MalformedMessage(ValueError):
@@ -140,11 +151,58 @@ class Message:
 
 def decode(frame: bytes) -> Message:
     """Read one frame; raise `MalformedMessage` with a readable reason if it is not a message."""
-    has_bom = frame.startswith(b"\xef\xbb\xbf")
+    return _from_text(_text(frame), frame.startswith(BOM))
+
+
+def decode_stepwise(frame: bytes) -> Generator[None, None, Message]:
+    """`decode`, pausing (yielding) every `LIST_STEP` photos of a large `PhotoInfo` list.
+
+    A `Synchronise` reply lists every photo of the session: 10,000 photos are ~10 MB of
+    JSON, which `json.loads` parses in one go while holding the GIL (a worker thread would
+    not free the loop). Here the photo list is read one element at a time with
+    `raw_decode` and the caller may let the loop run between slices. Anything unexpected
+    falls back to `decode`.
+    """
+    if len(frame) < LARGE_FRAME:
+        return decode(frame)
+    text = _text(frame)
+    start = _PHOTO_LIST.search(text)
+    if start is None:
+        return decode(frame)
+    photos: list[Any] = []
+    position = _skip_space(text, start.end())
     try:
-        data = json.loads(frame.decode("utf-8-sig"))
+        while text[position] != "]":
+            item, position = _DECODER.raw_decode(text, position)
+            photos.append(item)
+            position = _skip_space(text, position)
+            if text[position] == ",":
+                position = _skip_space(text, position + 1)
+            elif text[position] != "]":
+                return decode(frame)
+            if len(photos) % LIST_STEP == 0:
+                yield
+    except (ValueError, IndexError):
+        return decode(frame)
+    message = _from_text(text[: start.start()] + '"PhotoInfo":[]' + text[position + 1 :], frame.startswith(BOM))
+    message.fields["PhotoInfo"] = photos
+    return message
+
+
+def _text(frame: bytes) -> str:
+    try:
+        return frame.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise MalformedMessage(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def _skip_space(text: str, position: int) -> int:
+    return _SPACE.match(text, position).end()  # type: ignore[union-attr]
+
+
+def _from_text(text: str, has_bom: bool) -> Message:
+    try:
+        data = json.loads(text)
     except ValueError as error:
         raise MalformedMessage(f"not JSON ({error})") from None
     if not isinstance(data, dict):

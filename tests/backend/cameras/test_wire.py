@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from backend.cameras.wire import CameraSelection, MalformedMessage, PhotoSelection, decode, encode_request, failure_text
+from backend.cameras.wire import CameraSelection, MalformedMessage, PhotoSelection, decode, decode_stepwise, encode_request, failure_text
 
 
 def test_a_request_is_flat_compact_json_with_the_header_first() -> None:
@@ -75,3 +75,30 @@ def test_a_reply_without_msg_result_is_a_failure_and_says_so() -> None:
     assert failure_text(reply) == "Shoot failed (msg_result=missing)"
     refused = decode(b'{"msg_type":"Response","msg_id":"Shoot","msg_seq_num":4,"msg_result":false,"msg_error":"card full"}')
     assert failure_text(refused) == "Shoot failed (msg_result=false): card full"
+
+
+def _drive(steps) -> tuple[object, int]:
+    pauses = 0
+    while True:
+        try:
+            next(steps)
+            pauses += 1
+        except StopIteration as done:
+            return done.value, pauses
+
+
+def test_a_large_synchronise_reply_is_decoded_in_steps_to_the_same_message() -> None:
+    photos = [{"PhotoKey": f"p{i}", "PhotoName": f"SSP_{i}.jpg", "PhotoLocation": "Local Disk", "PhotoWidth": 720} for i in range(12_000)]
+    reply = {"msg_type": "Response", "msg_id": "Synchronise", "msg_seq_num": 3, "PhotoInfo": photos, "CameraInfo": [{"CameraKey": "a"}], "msg_result": True}
+    for text in (json.dumps(reply), json.dumps(reply, indent=2)):  # compact, and pretty-printed like the vendor's example
+        message, pauses = _drive(decode_stepwise(text.encode()))
+        assert message.fields == decode(text.encode()).fields
+        assert pauses >= 20
+
+
+def test_a_small_or_odd_frame_is_decoded_in_one_go() -> None:
+    small, pauses = _drive(decode_stepwise(b'{"msg_type":"Event","msg_id":"CameraUpdated","msg_seq_num":1}'))
+    assert small.msg_id == "CameraUpdated" and pauses == 0
+    odd = b'{"msg_type":"Response","msg_id":"Synchronise","PhotoInfo":[1 2 3],"pad":"' + b"x" * 1_100_000 + b'"}'
+    with pytest.raises(MalformedMessage, match="not JSON"):
+        _drive(decode_stepwise(odd))
