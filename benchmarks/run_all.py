@@ -27,6 +27,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("call_roundtrip.py", [], ["--calls", "1000", "--rounds", "2"]),
     ("gui_loop_lag.py", [], ["--seconds", "10"]),
     ("store_throughput.py", [], ["--updates", "5000", "--rounds", "2", "--gets", "200", "--big-gets", "20", "--whole-rounds", "2"]),
+    ("cameras_shoot_all.py", [], ["--rounds", "2"]),
+    ("cameras_sync_session.py", [], ["--photos", "5000"]),
 ]
 
 

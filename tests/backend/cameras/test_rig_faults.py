@@ -249,3 +249,41 @@ async def test_a_live_view_flood_does_not_stop_camera_events(tmp_path: Path) -> 
         result = await client.shoot()
         rig.faults.liveview_flood = False
         assert result.ok
+
+
+async def test_an_unknown_request_is_refused_by_the_rig(tmp_path: Path) -> None:
+    async with running_rig(tmp_path) as rig, connected_client(rig) as client:
+        with pytest.raises(RequestRefused, match="Frobnicate failed"):
+            await client.command("Frobnicate")
+
+
+async def test_a_reply_that_is_not_json_is_discarded_and_the_socket_rebuilt(caplog: pytest.LogCaptureFixture) -> None:
+    """A stand-in app (a plain ROUTER socket) answers the first request with garbage."""
+    import json as _json
+
+    import zmq
+    import zmq.asyncio
+
+    from backend.cameras.request_channel import RequestChannel
+
+    router = zmq.asyncio.Context.instance().socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind("tcp://127.0.0.1:0")
+    channel = RequestChannel("Odd", router.getsockopt(zmq.LAST_ENDPOINT).decode())
+
+    async def answer_twice() -> None:
+        identity, _, _body = await router.recv_multipart()
+        await router.send_multipart([identity, b"", b"<html>500</html>"])
+        identity, _, body = await router.recv_multipart()
+        request = _json.loads(body)
+        reply = {"msg_type": "Response", "msg_id": request["msg_id"], "msg_seq_num": request["msg_seq_num"], "msg_result": True}
+        await router.send_multipart([identity, b"", _json.dumps(reply).encode()])
+
+    app = asyncio.create_task(answer_twice())
+    try:
+        reply = await channel.request("GetCamera", {"CameraSelection": "All"}, timeout=5, retries=1)
+        assert reply.result and "sent an unreadable reply to GetCamera: not JSON" in caplog.text
+        await app
+    finally:
+        channel.close()
+        router.close(linger=0)
