@@ -1,21 +1,26 @@
-"""Thumbnails decoded and scaled off the event loop, a batch at a time.
+"""Thumbnails decoded and scaled off the event loop, a batch at a time, newest first.
 
-Pillow decodes in worker threads (`asyncio.to_thread`), never on the loop: its JPEG
-`draft` mode lets libjpeg decode at 1/2 to 1/8 of the size, which is most of the saving,
-and it releases the GIL while it decodes and scales. (Qt's `QImageReader` keeps the GIL
-for the whole decode: measured, two worker threads reading with it stalled the event loop
-for up to 450 ms during a 200-camera shot.) A `QImage` may be made in any thread; only
-pixmaps are bound to the GUI thread, and the gallery shows the `QImage` directly. At most `WORKERS` batches run at once (the
-machine has few cores), and the newest requests go first: the photos just taken are the
-ones the operator is looking for.
+Pillow decodes in one worker thread of its own, never on the loop: its JPEG `draft`
+mode lets libjpeg decode at 1/2 to 1/8 of the size, which is most of the saving, and it
+releases the GIL while it decodes and scales. (Qt's `QImageReader` keeps the GIL for the
+whole decode: measured, two worker threads reading with it stalled the event loop for up
+to 450 ms during a 200-camera shot.) One thread, at a lower CPU priority, because every
+Python callback of a table repaint must win the GIL back from it: with two, the repaints
+of a 200-camera burst took up to 10× longer. A `QImage` may be made in any thread; the
+gallery turns it into a pixmap once, on the GUI thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image, ImageOps
 from PySide6.QtCore import QSize
@@ -27,7 +32,21 @@ log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = QSize(160, 107)
 BATCH = 16
-WORKERS = 2
+WORKERS = 1
+BACKGROUND_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Run the decoding thread at a lower CPU priority than the GUI thread (Linux: per thread).
+
+    Under CPU contention the loop's thread is then scheduled first; a thumbnail may come a
+    little later, a frozen table would be noticed."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+
+
+_DECODER = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="thumbnails", initializer=_lower_priority)
 
 
 def decode_thumbnail(path: str, size: QSize = THUMBNAIL_SIZE) -> QImage | None:
@@ -105,7 +124,7 @@ class ThumbnailLoader:
                     batch.append((key, self._queue.pop(key)))
                 self._in_flight.update(key for key, _ in batch)
                 try:
-                    results = await asyncio.to_thread(decode_batch, batch)
+                    results = await asyncio.get_running_loop().run_in_executor(_DECODER, decode_batch, batch)
                 finally:
                     self._in_flight.difference_update(key for key, _ in batch)
                 if not self._closed:
