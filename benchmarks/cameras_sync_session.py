@@ -55,7 +55,7 @@ async def amain(args: argparse.Namespace, tmp: Path) -> None:
         await probe.stop()
         synchronised_in = floor.panel.client.stats.synchronisations
     worst = max(lags) * 1000 if lags else float("nan")
-    print(f"window and runtime up (rig connected, SUB first)   {(opened - started) * 1000:8.1f} ms")
+    print(f"rig simulator, window and runtime up               {(opened - started) * 1000:8.1f} ms (not part of the figure)")
     print(f"Synchronise merged (200 cameras, {args.photos:,} photos)  {(merged - opened) * 1000:8.1f} ms after the runtime started")
     print(f"table and gallery filled                           {(shown - opened) * 1000:8.1f} ms")
     print(f"first screen of thumbnails shown: panel usable     {(usable - opened) * 1000:8.1f} ms")
