@@ -167,3 +167,69 @@ async def test_shutting_the_app_down_asks_and_is_audited(hub: HubEndpoints, tmp_
         assert "Quit Smart Shooter on rig 'Demo'" in await answer_confirmation("Shut down")
         await wait_until(rig.shut_down.is_set, what="the simulated app to quit")
         await wait_until(lambda: any(r["action"] == "Shutdown" for r in floor.audit.read()), what="the audit record")
+
+
+async def answer_text(text: str) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    await wait_until(lambda: isinstance(QApplication.activeModalWidget(), QInputDialog), what="the text dialog")
+    dialog = QApplication.activeModalWidget()
+    dialog.setTextValue(text)
+    dialog.accept()
+
+
+async def test_photos_on_the_card_show_their_state_until_downloaded(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=2) as (_floor, panel, _rig):
+        await panel.client.set_options(DefaultStorage="Card")
+        await wait_until(lambda: panel.client.model.options.get("DefaultStorage") == "Card", what="card storage")
+        panel.shoot_all_button.click()
+        gallery = panel.gallery.model
+        await wait_until(lambda: gallery.rowCount() == 2 and "2 photos taken" in panel.message.text(), timeout=15, what="two photos on the cards")
+        assert [gallery.data(gallery.index(r)).split("\n")[1] for r in range(2)] == ["on camera", "on camera"]
+        panel.gallery.download_button.click()
+        assert {gallery.state_of(gallery.photo_at(r)) for r in range(2)} <= {"downloading", "on disk"}
+        await wait_until(lambda: all(gallery.thumbnails.get(k) is not None for k in gallery.keys), timeout=15, what="downloaded and shown")
+        assert [gallery.data(gallery.index(r)).split("\n")[1] for r in range(2)] == ["on disk", "on disk"]
+
+
+async def test_rename_a_camera_and_put_cameras_in_a_group(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path) as (_floor, panel, rig):
+        select_rows(panel, 0)
+        key = panel.selected_keys()[0]
+        panel.rename_button.click()
+        await answer_text("Front left")
+        await wait_until(lambda: panel.client.model.cameras[key].name == "Front left", what="the new name")
+        assert rig.app.cameras[key].name == "Front left"
+        select_rows(panel, 0, 1)
+        keys = panel.selected_keys()
+        panel.set_group_button.click()
+        await answer_text("Turntable")
+        await wait_until(lambda: all(panel.client.model.cameras[k].group == "Turntable" for k in keys), what="the new group")
+        await wait_until(lambda: "Turntable" in [panel.group_box.itemText(i) for i in range(panel.group_box.count())], what="the group offered")
+
+
+async def test_live_view_shows_the_selected_cameras_frames(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=2) as (_floor, panel, rig):
+        select_rows(panel, 1)
+        key = panel.selected_keys()[0]
+        panel.liveview_button.setChecked(True)
+        await wait_until(lambda: rig.app.cameras[key].liveview, what="live view enabled on the camera")
+        label = panel.gallery.liveview
+        await wait_until(lambda: label.pixmap() is not None and not label.pixmap().isNull(), timeout=10, what="a frame")
+        assert label.isVisible() and label.pixmap().width() == 320
+        panel.liveview_button.setChecked(False)
+        await wait_until(lambda: not rig.app.cameras[key].liveview, what="live view disabled")
+        assert not label.isVisible()
+
+
+async def test_two_rigs_are_offered_and_each_shows_its_own_cameras(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with running_rig(tmp_path / "a", cameras=2) as north, running_rig(tmp_path / "b", cameras=3) as south:
+        entries = [{"name": n, "events": r.events_endpoint, "requests": r.requests_endpoint} for n, r in (("North", north), ("South", south))]
+        async with open_floor(hub, tmp_path, devices={"cameras": entries}) as floor:
+            panel = next(p for p in floor.window.panels if isinstance(p, CamerasPanel))
+            assert [panel.rig_box.itemText(i) for i in range(panel.rig_box.count())] == ["North", "South"]
+            await wait_until(lambda: panel.table_model.rowCount() == 2, timeout=15, what="North's cameras")
+            panel.rig_box.setCurrentText("South")
+            await wait_until(lambda: panel.table_model.rowCount() == 3, timeout=15, what="South's cameras")
+            assert panel.client.name == "South"
+            await wait_until(lambda: panel.link_text.text() == "Rig 'South': 3 cameras", timeout=15, what="South's link")
