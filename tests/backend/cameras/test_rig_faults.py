@@ -21,6 +21,7 @@ async def test_no_reply_times_out_rebuilds_the_socket_and_the_next_request_works
             await client.autofocus()
         assert client.model.link == "degraded"
         rig.faults.no_reply = False
+        client.timings.request_timeout = 5.0  # a new connection on a busy machine may take a moment
         await client.autofocus()  # a REQ socket that lost its reply would refuse to send: it was rebuilt
         assert client.model.link == "online"
 
@@ -37,10 +38,12 @@ async def test_three_timeouts_in_a_row_mark_the_rig_offline(tmp_path: Path) -> N
 async def test_commands_are_never_retried_but_get_camera_is_once(tmp_path: Path) -> None:
     async with running_rig(tmp_path) as rig, connected_client(rig, request_timeout=0.3) as client:
         taken_before = sum(c.taken for c in rig.app.cameras.values())
+        answered = rig.requests_answered
         rig.faults.slow_reply_s = 0.6
         with pytest.raises(RequestTimeout):
             await client.shoot()
         await wait_until(lambda: sum(c.taken for c in rig.app.cameras.values()) == taken_before + 4, what="the one shot")
+        await wait_until(lambda: rig.requests_answered == answered + 1, what="the late reply to Shoot")
         answered = rig.requests_answered
         with pytest.raises(RequestTimeout):
             await client.refresh_cameras()
@@ -158,11 +161,11 @@ async def test_a_failed_shot_is_reported_per_camera(tmp_path: Path) -> None:
 
 
 async def test_a_failed_download_ends_the_shot_by_timeout(tmp_path: Path) -> None:
-    async with running_rig(tmp_path, cameras=1) as rig, connected_client(rig, shot_timeout=1.0) as client:
+    async with running_rig(tmp_path, cameras=1) as rig, connected_client(rig, shot_timeout=3.0) as client:
         rig.faults.download_failure = True
         result = await client.shoot()
         key = next(iter(rig.app.cameras))
-        assert result.failures[key] == "camera D850 #3119826: no photo reached the disk within 1 s of Shoot"
+        assert result.failures[key] == "camera D850 #3119826: no photo reached the disk within 3 s of Shoot"
         assert client.model.cameras[key].counter("CameraNumDownloadsFailed") == 1
 
 
@@ -207,12 +210,11 @@ async def test_requests_unbound_while_events_flow_then_back(tmp_path: Path) -> N
         rig.unbind_requests()
         with pytest.raises(RequestTimeout):
             await client.identify()
+        assert client.model.link == "degraded"
         rig.bind_requests()
-        await wait_until(lambda: _answers(client), timeout=10, what="answers again")
-
-
-def _answers(client) -> bool:
-    return client.model.link in ("online", "degraded")
+        client.timings.request_timeout = 5.0
+        await client.identify()
+        assert client.model.link == "online"
 
 
 async def test_trigger_index_as_integer_or_string_is_read_as_text(tmp_path: Path) -> None:

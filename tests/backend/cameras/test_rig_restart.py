@@ -57,7 +57,7 @@ async def control(endpoint: str, command: dict) -> dict:
 async def test_the_client_recovers_when_the_rig_is_killed_and_restarted_mid_request(tmp_path: Path) -> None:
     events, requests = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     control_1, control_2 = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
-    client = RigClient("North", events, requests, timings=fast_timings(request_timeout=2.0, synchronise_timeout=5.0))
+    client = RigClient("North", events, requests, timings=fast_timings(request_timeout=5.0, synchronise_timeout=10.0))
     with rig_process(tmp_path, events, requests, control_1) as first:
         assert (await ready(first))["cameras"] == 3
         await client.start()
