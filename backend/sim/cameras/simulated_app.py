@@ -471,7 +471,7 @@ class SimulatedApp:
         self.publish("CameraUpdated", {**camera.selection(), **camera.counters(), **camera.power()})
         self.publish("OptionsUpdated", {"PhotoSequenceNum": self.options["PhotoSequenceNum"], "PhotoBatchNum": self.options["PhotoBatchNum"]})
         if written:
-            self.publish("PhotoUpdated", self._on_disk_fields(photo))
+            self.publish("PhotoUpdated", dict(photo.info))
         self.publish("NodeUpdated", self.node_info())
 
     async def _download(self, photo: SimulatedPhoto) -> None:
@@ -486,7 +486,7 @@ class SimulatedApp:
             camera.downloads_failed += 1
         self.publish("CameraUpdated", {**camera.selection(), **camera.counters()})
         if written:
-            self.publish("PhotoUpdated", self._on_disk_fields(photo))
+            self.publish("PhotoUpdated", dict(photo.info))
 
     async def _write(self, photo: SimulatedPhoto) -> bool:
         """Write the photo's JPEG; False (a failed download) under the fault or a disk error."""
@@ -507,9 +507,6 @@ class SimulatedApp:
         if self.version >= 5:
             photo.info["PhotoFilename"] = str(path)
         return True
-
-    def _on_disk_fields(self, photo: SimulatedPhoto) -> dict[str, Any]:
-        return dict(photo.info)
 
     def _write_reused(self, path: Path, camera: SimulatedCamera) -> int:
         """One JPEG per camera, rendered once and copied (worker thread): for benchmarks, whose

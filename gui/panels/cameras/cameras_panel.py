@@ -336,9 +336,11 @@ class CamerasPanel(Panel):
         self.operator.run(f"shoot with {self._describe(selection)}", lambda c: c.shoot(selection), done=self._shot_done)
 
     def _shot_done(self, result: ShotResult) -> str:
-        for failure in result.failures.values():
-            self.operator.fail(f"Rig {result.rig!r}: {failure}")
-        return result.sentence() if result.ok else ""
+        """The shot's sentence: in green when every camera made its photo, else as a failure."""
+        if result.ok:
+            return result.sentence()
+        self.operator.fail(result.sentence())
+        return ""
 
     def _fill_values(self) -> None:
         """The values the chosen property may take on every selected camera (their common range)."""

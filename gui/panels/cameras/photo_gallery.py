@@ -91,10 +91,6 @@ class PhotoGallery(QWidget):
         if rig is not None:
             rig.liveview_frame.connect(self._frame_arrived)
 
-    def close_gallery(self) -> None:
-        self.set_rig(None)
-        self.model.close()
-
     def selected_photos(self) -> list[Photo]:
         rows = sorted({index.row() for index in self.view.selectionModel().selectedIndexes()})
         return [photo for photo in (self.model.photo_at(row) for row in rows) if photo is not None]

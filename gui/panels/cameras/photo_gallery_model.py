@@ -60,11 +60,6 @@ class PhotoGalleryModel(QAbstractListModel):
         self._reset()
         self.flush()
 
-    def close(self) -> None:
-        self._timer.stop()
-        self._loader.close()
-        self.set_rig(None)
-
     def mark_downloading(self, keys: list[str]) -> None:
         self.downloading.update(keys)
         self._dirty.extend(keys)

@@ -88,11 +88,10 @@ class ThumbnailLoader:
         self._queue: dict[str, str] = {}
         self._in_flight: set[str] = set()
         self._workers = 0
-        self._closed = False
 
     def request(self, key: str, path: str) -> None:
         """Ask for `key`'s thumbnail (newest requests are served first); repeated asks are free."""
-        if self._closed or key in self._in_flight or not path:
+        if key in self._in_flight or not path:
             return
         self._queue.pop(key, None)
         self._queue[key] = path
@@ -101,10 +100,6 @@ class ThumbnailLoader:
     def forget(self, keys: list[str]) -> None:
         for key in keys:
             self._queue.pop(key, None)
-
-    def close(self) -> None:
-        self._closed = True
-        self._queue.clear()
 
     @property
     def busy(self) -> bool:
@@ -117,7 +112,7 @@ class ThumbnailLoader:
 
     async def _work(self) -> None:
         try:
-            while self._queue and not self._closed:
+            while self._queue:
                 batch = []
                 while self._queue and len(batch) < BATCH:
                     key = next(reversed(self._queue))
@@ -127,7 +122,6 @@ class ThumbnailLoader:
                     results = await asyncio.get_running_loop().run_in_executor(_DECODER, decode_batch, batch)
                 finally:
                     self._in_flight.difference_update(key for key, _ in batch)
-                if not self._closed:
-                    self.on_loaded(dict(results))
+                self.on_loaded(dict(results))
         finally:
             self._workers -= 1
