@@ -48,7 +48,6 @@ class CameraTableModel(QAbstractTableModel):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
-        self._timer.start()
 
     def set_rig(self, rig: RigModel | None) -> None:
         if self.rig is not None:
@@ -67,18 +66,30 @@ class CameraTableModel(QAbstractTableModel):
 
     def _cameras_changed(self, keys: list[str]) -> None:
         self._dirty.update(keys)
+        self._wake()
 
     def _photos_changed(self, _keys: list[str]) -> None:
         self._counts_dirty = True
+        self._wake()
 
     def _reset(self) -> None:
         self._reset_pending = True
         self._counts_dirty = True
+        self._wake()
+
+    def _wake(self) -> None:
+        """The timer runs only while there is something to show: an idle rig costs nothing."""
+        if not self._timer.isActive():
+            self._timer.start()
 
     # --- the timer -----------------------------------------------------------------------
 
     def flush(self) -> None:
         rig = self.rig
+        if not (self._dirty or self._counts_dirty or self._reset_pending):
+            self._timer.stop()
+            self._timer.setInterval(FLUSH_INTERVAL_MS)
+            return
         if self._counts_dirty and rig is not None:
             self._count_photos(rig)
         if self._reset_pending:

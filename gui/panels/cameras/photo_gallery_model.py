@@ -45,7 +45,6 @@ class PhotoGalleryModel(QAbstractListModel):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
-        self._timer.start()
 
     def set_rig(self, rig: RigModel | None) -> None:
         if self.rig is not None:
@@ -63,6 +62,7 @@ class PhotoGalleryModel(QAbstractListModel):
     def mark_downloading(self, keys: list[str]) -> None:
         self.downloading.update(keys)
         self._dirty.extend(keys)
+        self._wake()
 
     @property
     def loading(self) -> bool:
@@ -72,14 +72,24 @@ class PhotoGalleryModel(QAbstractListModel):
 
     def _photos_changed(self, keys: list[str]) -> None:
         self._dirty.extend(keys)
+        self._wake()
 
     def _reset(self) -> None:
         self._reset_pending = True
+        self._wake()
+
+    def _wake(self) -> None:
+        """The timer runs only while there is something to show: an idle rig costs nothing."""
+        if not self._timer.isActive():
+            self._timer.start()
 
     # --- the timer -----------------------------------------------------------------------
 
     def flush(self) -> None:
         rig = self.rig
+        if not (self._dirty or self._reset_pending):
+            self._timer.stop()
+            return
         if self._reset_pending:
             self._reset_pending = False
             self._dirty.clear()
