@@ -15,7 +15,7 @@ from backend.bus.endpoints import HubEndpoints
 from backend.bus.service import BusService
 from backend.sim.cameras.rig_simulator import RigSimulator
 from gui.panels.cameras.cameras_panel import CamerasPanel
-from tests.backend.cameras.rig_floor import running_rig
+from tests.backend.cameras.rig_floor import first_call, running_rig
 from tests.gui.conftest import Floor, open_floor
 from tests.helpers import wait_until
 
@@ -65,8 +65,8 @@ async def test_a_bus_call_shoot_puts_new_photos_in_the_gallery(hub: HubEndpoints
         robot = BusService("TEST-Robot", "Robot", hub, stateful=False, identify_wait=0.05)
         await robot.start()
         try:
-            result = await floor.runtime.service.methods.invoke("Shoot", {"Rig": "Demo"})
-            assert len(result["Photos"]) == 2
+            result = await first_call(robot, floor.runtime.service.name, "Shoot", {"Rig": "Demo"})
+            assert len(result["Photos"]) == 2 and result["Failures"] == {}
         finally:
             await robot.stop()
         await wait_until(lambda: panel.gallery.model.rowCount() == 2 and len([v for v in panel.gallery.model.thumbnails.values() if v]) == 2, timeout=15, what="thumbnails")

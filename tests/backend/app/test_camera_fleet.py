@@ -4,7 +4,6 @@ photo counts in `State.Cameras`, and any service driving a rig with bus Calls.""
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from backend.app.event_log import EventLog
 from backend.app.runtime import SwitchboardRuntime
 from backend.app.settings import validate
 from backend.bus.endpoints import HubEndpoints
-from backend.bus.errors import CallFailed, CallTimeout
+from backend.bus.errors import CallFailed
 from backend.bus.service import BusService
-from tests.backend.cameras.rig_floor import running_rig
+from tests.backend.cameras.rig_floor import first_call, running_rig
 from tests.helpers import wait_until
 
 FAST = {"identify_wait": 0.05, "startup_retry": 0.3, "startup_attempts": 1}
@@ -47,17 +46,6 @@ async def bus_client(hub: HubEndpoints) -> AsyncIterator[BusService]:
         await client.stop()
 
 
-async def first_call(client: BusService, method: str, params: dict, timeout: float = 20.0) -> object:
-    """The first Call waits until our subscriptions reach the hub; then it is answered."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return await client.call(NAME, method, params, timeout=5.0)
-        except CallTimeout:
-            if time.monotonic() > deadline:
-                raise
-
-
 async def test_two_rigs_report_their_cameras_and_photo_counts_in_state(hub: HubEndpoints, tmp_path: Path) -> None:
     async with (
         running_rig(tmp_path / "north", cameras=3) as north,
@@ -81,7 +69,7 @@ async def test_a_service_shoots_a_group_through_switchboard_and_it_is_audited(hu
     ):
         fleet = runtime.fleets["cameras"]
         await wait_until(lambda: fleet.rigs["North"].synchronised, timeout=15, what="synchronised")
-        result = await first_call(client, "Shoot", {"Rig": "North", "Group": "Ring 3"})
+        result = await first_call(client, NAME, "Shoot", {"Rig": "North", "Group": "Ring 3"})
         assert len(result["Photos"]) == 2 and result["Failures"] == {}
         assert all(fleet.rigs["North"].model.photos[p].on_disk for p in result["Photos"].values())
         records = runtime.audit.read()
@@ -97,7 +85,7 @@ async def test_set_property_and_autofocus_calls_select_cameras_by_key(hub: HubEn
         model = runtime.fleets["cameras"].rigs["North"].model
         await wait_until(lambda: len(model.cameras) == 3, timeout=15, what="synchronised")
         key = next(iter(model.cameras))
-        await first_call(client, "SetProperty", {"Rig": "North", "Cameras": [key], "Property": "ISO", "Value": "800"})
+        await first_call(client, NAME, "SetProperty", {"Rig": "North", "Cameras": [key], "Property": "ISO", "Value": "800"})
         await wait_until(lambda: model.cameras[key].property_value("ISO") == "800", what="ISO event")
         assert [c.property_value("ISO") for k, c in model.cameras.items() if k != key] == ["100", "100"]
         assert await client.call(NAME, "Autofocus", {"Rig": "North"}) == "Autofocus sent to all cameras"
@@ -135,7 +123,7 @@ async def test_download_call_fetches_photos_left_on_the_cards(hub: HubEndpoints,
         await north.set_options(DefaultStorage="Card")
         await wait_until(lambda: north.model.options.get("DefaultStorage") == "Card", what="options")
         await north.shoot()
-        assert await first_call(client, "Download", {"Rig": "North"}) == {"Downloading": 2}
+        assert await first_call(client, NAME, "Download", {"Rig": "North"}) == {"Downloading": 2}
         await wait_until(lambda: all(p.on_disk for p in north.model.photos.values()), what="downloads")
         with pytest.raises(CallFailed, match="no camera ready to shoot"):
             rig.lose_camera(next(iter(rig.app.cameras)), "Absent")

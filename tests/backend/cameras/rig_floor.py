@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from backend.bus.errors import CallTimeout
+from backend.bus.service import BusService
 from backend.cameras.rig_client import RigClient, RigTimings
 from backend.sim.cameras.rig_simulator import RigSimulator
 from backend.sim.cameras.simulated_app import Timing
@@ -41,3 +44,14 @@ async def connected_client(simulator: RigSimulator, name: str = "North", *, sync
         yield client
     finally:
         await client.stop()
+
+
+async def first_call(client: BusService, target: str, method: str, params: dict, timeout: float = 20.0) -> object:
+    """Call over the bus; the first tries may time out until both services' subscriptions reach the hub."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await client.call(target, method, params, timeout=5.0)
+        except CallTimeout:
+            if time.monotonic() > deadline:
+                raise
