@@ -62,6 +62,8 @@ async def start_rig(tmp: Path, *options: str) -> tuple[subprocess.Popen, dict]:
 
 @contextlib.asynccontextmanager
 async def camera_floor(tmp: Path, rig_options: list[str]) -> AsyncIterator[CameraFloor]:
+    from PySide6.QtWidgets import QApplication
+
     from backend.app.audit_log import AuditLog
     from backend.app.event_log import EventLog
     from backend.app.operator_actions import OperatorActions
@@ -75,7 +77,6 @@ async def camera_floor(tmp: Path, rig_options: list[str]) -> AsyncIterator[Camer
     from gui.panels.cameras.cameras_panel import CamerasPanel
     from gui.theme import apply_theme
     from gui.window_state import WindowState
-    from PySide6.QtWidgets import QApplication
 
     apply_theme(QApplication.instance(), "light")
     rig, ready = await start_rig(tmp, *rig_options)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-
 BOM = b"\xef\xbb\xbf"
 LARGE_FRAME = 1_000_000
 """Frames from this size on are decoded stepwise (`decode_stepwise`)."""

@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
 from backend.cameras.rig_model import Camera, RigModel
+from gui.panels.cameras.repaint_timer import RepaintTimer
 from gui.theme import colour, current_theme
 
 Index = QModelIndex | QPersistentModelIndex
-FLUSH_INTERVAL_MS = 33
-BUSY_FLUSH_INTERVAL_MS = 150
 BUSY_ROWS = 20
 KEY_PROPERTIES = ("ISO", "Aperture", "ShutterSpeed", "WhiteBalance")
 COLUMNS = ("Name", "Model", "Serial", "Group", "Status", "Battery", "Photos", *KEY_PROPERTIES)
@@ -45,9 +44,7 @@ class CameraTableModel(QAbstractTableModel):
         self._reset_pending = False
         self._colours: dict[tuple[str, str], Any] = {}
         self._cells: dict[str, tuple[Any, ...]] = {}
-        self._timer = QTimer(self)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer = RepaintTimer(self.flush, self)
 
     def set_rig(self, rig: RigModel | None) -> None:
         if self.rig is not None:
@@ -66,29 +63,23 @@ class CameraTableModel(QAbstractTableModel):
 
     def _cameras_changed(self, keys: list[str]) -> None:
         self._dirty.update(keys)
-        self._wake()
+        self._timer.wake()
 
     def _photos_changed(self, _keys: list[str]) -> None:
         self._counts_dirty = True
-        self._wake()
+        self._timer.wake()
 
     def _reset(self) -> None:
         self._reset_pending = True
         self._counts_dirty = True
-        self._wake()
-
-    def _wake(self) -> None:
-        """The timer runs only while there is something to show: an idle rig costs nothing."""
-        if not self._timer.isActive():
-            self._timer.start()
+        self._timer.wake()
 
     # --- the timer -----------------------------------------------------------------------
 
     def flush(self) -> None:
         rig = self.rig
         if not (self._dirty or self._counts_dirty or self._reset_pending):
-            self._timer.stop()
-            self._timer.setInterval(FLUSH_INTERVAL_MS)
+            self._timer.idle()
             return
         if self._counts_dirty and rig is not None:
             self._count_photos(rig)
@@ -117,7 +108,7 @@ class CameraTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(min(rows), column), self.index(max(rows), column))
         # Each repaint of a styled table costs ~20 ms: while many cameras change, repaint less often.
         busy = max((len(rows) for rows in changed_rows.values()), default=0) > BUSY_ROWS
-        self._timer.setInterval(BUSY_FLUSH_INTERVAL_MS if busy else FLUSH_INTERVAL_MS)
+        self._timer.set_busy(busy)
 
     def _changed_cells(self, keys: Iterable[str]) -> dict[int, list[int]]:
         """Recompute the cached cells of `keys`; the rows whose cell changed, by column.

@@ -11,15 +11,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from backend.cameras.rig_model import Photo, RigModel
 from backend.cameras.wire import PhotoLocation
+from gui.panels.cameras.repaint_timer import RepaintTimer
 from gui.panels.cameras.thumbnail_loader import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
-FLUSH_INTERVAL_MS = 33
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
@@ -42,9 +42,7 @@ class PhotoGalleryModel(QAbstractListModel):
         self._dirty: list[str] = []
         self._reset_pending = False
         self._loader = ThumbnailLoader(self._loaded)
-        self._timer = QTimer(self)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer = RepaintTimer(self.flush, self)
 
     def set_rig(self, rig: RigModel | None) -> None:
         if self.rig is not None:
@@ -62,7 +60,7 @@ class PhotoGalleryModel(QAbstractListModel):
     def mark_downloading(self, keys: list[str]) -> None:
         self.downloading.update(keys)
         self._dirty.extend(keys)
-        self._wake()
+        self._timer.wake()
 
     @property
     def loading(self) -> bool:
@@ -72,23 +70,18 @@ class PhotoGalleryModel(QAbstractListModel):
 
     def _photos_changed(self, keys: list[str]) -> None:
         self._dirty.extend(keys)
-        self._wake()
+        self._timer.wake()
 
     def _reset(self) -> None:
         self._reset_pending = True
-        self._wake()
-
-    def _wake(self) -> None:
-        """The timer runs only while there is something to show: an idle rig costs nothing."""
-        if not self._timer.isActive():
-            self._timer.start()
+        self._timer.wake()
 
     # --- the timer -----------------------------------------------------------------------
 
     def flush(self) -> None:
         rig = self.rig
         if not (self._dirty or self._reset_pending):
-            self._timer.stop()
+            self._timer.idle()
             return
         if self._reset_pending:
             self._reset_pending = False

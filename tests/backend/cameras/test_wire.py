@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from backend.cameras.wire import CameraSelection, MalformedMessage, PhotoSelection, decode, decode_stepwise, encode_request, failure_text
+from backend.cameras.wire import (
+    CameraSelection,
+    MalformedMessage,
+    PhotoSelection,
+    decode,
+    decode_stepwise,
+    encode_request,
+    failure_text,
+)
 
 
 def test_a_request_is_flat_compact_json_with_the_header_first() -> None:
