@@ -62,6 +62,7 @@ class PhotoGallery(QWidget):
         self.liveview.setObjectName("LiveView")
         self.liveview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.liveview.setMinimumHeight(120)
+        self.liveview.setMaximumHeight(230)
         self.liveview.hide()
         self.liveview_camera = ""
         self._frame_decoding = False
