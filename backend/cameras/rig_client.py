@@ -229,6 +229,8 @@ class RigClient(RigCommands):
                 await self._probe_if_silent()
             except RigError as error:
                 log.warning("%s", error, extra={"source": "Cameras"})
+            except Exception:  # a bug must not end the supervision of the rig for good
+                log.exception("Rig %r: synchronising failed unexpectedly", self.name, extra={"source": "Cameras"})
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._next_check_in()):
