@@ -233,3 +233,24 @@ async def test_two_rigs_are_offered_and_each_shows_its_own_cameras(hub: HubEndpo
             await wait_until(lambda: panel.table_model.rowCount() == 3, timeout=15, what="South's cameras")
             assert panel.client.name == "South"
             await wait_until(lambda: panel.link_text.text() == "Rig 'South': 3 cameras", timeout=15, what="South's link")
+
+
+async def test_numbers_a_group_shot_and_a_renamed_photo(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=8) as (_floor, panel, rig):
+        panel.sequence_box.setValue(41)
+        panel.sequence_button.click()
+        panel.batch_box.setValue(7)
+        panel.batch_button.click()
+        await wait_until(lambda: (rig.app.options["PhotoSequenceNum"], rig.app.options["PhotoBatchNum"]) == (41, 7), what="the numbers")
+        panel.group_box.setCurrentText("Ring 3")
+        panel.shoot_group_button.click()
+        gallery = panel.gallery.model
+        await wait_until(lambda: gallery.rowCount() == 2 and "2 photos taken" in panel.message.text(), timeout=15, what="the group's photos")
+        assert {panel.client.model.cameras[gallery.photo_at(r).camera_key].group for r in range(2)} == {"Ring 3"}
+        assert all(gallery.photo_at(r).display_name.startswith("SSP_41_") for r in range(2))
+        photo = gallery.photo_at(0)
+        panel.gallery.view.selectionModel().select(gallery.index(0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        panel.gallery.rename_button.click()
+        await answer_text("hero.jpg")
+        await wait_until(lambda: panel.client.model.photos[photo.key].display_name == "hero.jpg", what="the new name")
+        await wait_until(lambda: gallery.data(gallery.index(0)).startswith("hero.jpg"), what="the gallery label")
