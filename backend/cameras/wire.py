@@ -204,6 +204,8 @@ def _from_text(text: str, has_bom: bool) -> Message:
         data = json.loads(text)
     except ValueError as error:
         raise MalformedMessage(f"not JSON ({error})") from None
+    except RecursionError:  # thousands of nested brackets: garbage, not a message
+        raise MalformedMessage("not JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise MalformedMessage(f"a JSON {type(data).__name__}, not an object")
     msg_type = data.get("msg_type")
@@ -222,7 +224,7 @@ def _sequence_number(data: dict[str, Any]) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():  # lenient: a number sent as text
+    if isinstance(value, str) and value.strip().isdecimal():  # lenient: a number sent as text ("²" is a digit, not a number)
         return int(value)
     return None
 

@@ -51,6 +51,12 @@ def test_an_event_keeps_unknown_fields_and_reads_a_sequence_number_sent_as_text(
     assert not message.looks_v3
 
 
+def test_a_sequence_number_that_is_no_number_is_none() -> None:
+    for odd in ("\u00b2", "1e3", 1e400, True, [], {}):
+        frame = json.dumps({"msg_type": "Event", "msg_id": "CameraUpdated", "msg_seq_num": odd}).encode()
+        assert decode(frame).seq is None, odd
+
+
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
@@ -58,6 +64,7 @@ def test_an_event_keeps_unknown_fields_and_reads_a_sequence_number_sent_as_text(
         (b"[1, 2]", "not an object"),
         (b'{"msg_type":"Event"}', "no msg_id"),
         (b"\xff\xfe", "not UTF-8"),
+        (b"[" * 100_000, "nested too deeply"),
     ],
 )
 def test_a_bad_frame_is_malformed_with_a_reason(frame: bytes, reason: str) -> None:
