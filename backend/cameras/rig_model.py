@@ -11,6 +11,7 @@ repaints, so a burst of 200 cameras' events costs one repaint, not 200.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,16 +96,14 @@ class Camera:
 
     @property
     def battery(self) -> int | None:
-        value = self.fields.get("CameraBatterylevel")
-        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        return _whole(self.fields.get("CameraBatterylevel"))
 
     def property_value(self, kind: str) -> str:
         prop = self.properties.get(kind)
         return prop.value if prop else ""
 
     def counter(self, name: str) -> int:
-        value = self.fields.get(name)
-        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+        return _whole(self.fields.get(name)) or 0
 
 
 @dataclass(slots=True)
@@ -302,6 +301,14 @@ class RigModel:
             ],
             "Photos": len(self.photos),
         }
+
+
+def _whole(value: Any) -> int | None:
+    """A number field as a whole number; None for text, booleans, and what JSON reads as
+    infinite or not a number (`1e400`, `NaN`), which `int()` cannot take."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return int(value)
 
 
 def _text(value: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from backend.cameras.rig_model import RigModel
 
 KEY = "Nikon Corporation|D850|3119826"
@@ -85,3 +87,13 @@ def test_bad_fields_are_read_leniently() -> None:
     model = RigModel("North")
     model.merge_cameras([{"CameraKey": KEY, "CameraBatterylevel": "high", "CameraPropertyInfo": "nonsense"}, {"CameraKey": 5}])
     assert model.cameras[KEY].battery is None and list(model.cameras) == [KEY]
+
+
+def test_numbers_json_reads_as_infinite_or_not_a_number_are_no_numbers() -> None:
+    model = RigModel("North")
+    odd = json.loads('{"CameraKey": "%s", "CameraBatterylevel": 1e400, "CameraNumPhotosFailed": NaN, "CameraNumPhotosTaken": -1e400}' % KEY)
+    model.merge_cameras([odd])
+    camera = model.cameras[KEY]
+    assert camera.battery is None
+    assert camera.counter("CameraNumPhotosFailed") == 0 and camera.counter("CameraNumPhotosTaken") == 0
+    assert model.summary()["Cameras"][0]["Battery"] is None
