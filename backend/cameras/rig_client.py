@@ -276,7 +276,10 @@ class RigClient(RigCommands):
                 while len(frames) < READ_BATCH:
                     frames.append(drain.recv(zmq.NOBLOCK))
             for frame in frames:
-                self._on_frame(frame)
+                try:
+                    self._on_frame(frame)
+                except Exception:  # a bug must not end the reading of the rig's events for good
+                    log.exception("Rig %r: an event could not be handled; ignored", self.name, extra={"source": "Cameras"})
                 if self._refused:
                     return
             await asyncio.sleep(0)

@@ -54,9 +54,11 @@ class ShotWatch:
 
     def on_camera(self, info: dict) -> None:
         key = info.get("CameraKey")
-        if key not in self.pending:
+        if not isinstance(key, str) or key not in self.pending:  # a list is no key (and unhashable)
             return
         status = info.get("CameraStatus")
+        if not isinstance(status, str):
+            status = None
         failed = info.get("CameraNumPhotosFailed")
         if isinstance(failed, int) and failed > self._failed_before.get(key, 0):
             self._fail(key, "failed to take the photo")
@@ -67,15 +69,17 @@ class ShotWatch:
             self._check(key)
 
     def on_photo(self, info: dict) -> None:
-        key = info.get("CameraKey")
+        """Called after the model merged `info`: the photo is judged as merged so far, because a
+        `PhotoUpdated` is a partial delta (§5) that need not repeat its `CameraKey`."""
         photo_key = info.get("PhotoKey")
-        if key not in self.pending or not isinstance(photo_key, str) or photo_key in self._photos_before:
+        if not isinstance(photo_key, str) or photo_key in self._photos_before:
             return
-        location = info.get("PhotoLocation")
-        on_disk = location == PhotoLocation.LOCAL_DISK and bool(info.get("PhotoFilename") or info.get("PhotoName"))
-        if on_disk or (self._card_only and location == PhotoLocation.CAMERA):
-            self.result.photos[key] = photo_key
-            self._check(key)
+        photo = self.model.photos.get(photo_key)
+        if photo is None or photo.camera_key not in self.pending:
+            return
+        if photo.on_disk or (self._card_only and photo.location == PhotoLocation.CAMERA):
+            self.result.photos[photo.camera_key] = photo_key
+            self._check(photo.camera_key)
 
     def time_out(self, seconds: float) -> None:
         for key in sorted(self.pending):

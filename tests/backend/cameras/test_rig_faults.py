@@ -289,3 +289,16 @@ async def test_a_reply_that_is_not_json_is_discarded_and_the_socket_rebuilt(capl
     finally:
         channel.close()
         router.close(linger=0)
+
+
+async def test_lists_where_keys_belong_during_a_shot_leave_the_reader_and_the_shot_alive(tmp_path: Path) -> None:
+    from backend.sim.cameras.simulated_app import Timing
+
+    async with running_rig(tmp_path, cameras=2, timing=Timing(capture_delay=1.0, download_delay=0.02)) as rig, connected_client(rig) as client:
+        shot = asyncio.create_task(client.shoot())
+        await wait_until(lambda: any(c.status == "Busy" for c in client.model.cameras.values()), what="Busy")
+        rig.publish("CameraUpdated", {"CameraKey": list(rig.app.cameras), "CameraStatus": ["Error"]})
+        rig.publish("PhotoUpdated", {"PhotoKey": ["p"], "CameraKey": list(rig.app.cameras), "PhotoLocation": "Local Disk"})
+        result = await shot
+        assert result.ok and set(result.photos) == set(rig.app.cameras), result.sentence()
+        assert all(not task.done() for task in client._tasks)
