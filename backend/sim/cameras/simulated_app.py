@@ -453,6 +453,7 @@ class SimulatedApp:
             return
         self._drain_battery(camera, 0.2)
         photo = self._new_photo(camera, sequence, batch, origin)
+        on_camera = dict(photo.info)  # as taken: on the card, no file name yet (§5, event 1)
         card_only = self.options["DefaultStorage"] == "Card"
         if not card_only:
             await asyncio.sleep(self.timing.download_delay)
@@ -460,7 +461,7 @@ class SimulatedApp:
         camera.taken += 1
         camera.status = "Ready"
         # The observed v5 order, on consecutive sequence numbers (§5).
-        self.publish("PhotoUpdated", dict(photo.info))
+        self.publish("PhotoUpdated", on_camera)
         if card_only:
             self.publish("CameraUpdated", {**camera.selection(), **camera.counters(), **camera.power()})
             return

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
 import pytest
+import zmq
+import zmq.asyncio
 
 from backend.cameras.request_channel import RequestRefused
 from backend.cameras.wire import CameraSelection, PhotoSelection, ShutterButton
@@ -130,3 +134,41 @@ async def test_live_view_keeps_only_the_latest_frame_per_camera(tmp_path: Path) 
         await client.enable_liveview(CameraSelection.of(key), True)
         await wait_until(lambda: len(frames) >= 2, what="two live view frames")
         assert set(frames) == {key} and client.model.liveview[key].startswith("/9j/")  # base64 of a JPEG
+
+
+async def test_one_shot_is_busy_then_the_observed_v5_sequence_of_five_events(tmp_path: Path) -> None:
+    """cameras.md §5 and §10.5: Busy, then PhotoUpdated on the Camera without a file name,
+    CameraUpdated Ready, OptionsUpdated, PhotoUpdated on Local Disk with the names, NodeUpdated."""
+    async with running_rig(tmp_path, cameras=1) as rig, connected_client(rig) as client:
+        sub = zmq.asyncio.Context.instance().socket(zmq.SUB)
+        sub.setsockopt(zmq.LINGER, 0)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        sub.connect(rig.events_endpoint)
+        try:
+            async def joined() -> bool:  # the slow joiner: ping until our socket hears one
+                rig.publish("NetworkPing", {})
+                return await sub.poll(100) != 0
+
+            for _ in range(100):
+                if await joined():
+                    break
+            else:
+                raise AssertionError("the test's SUB socket never heard the rig")
+            events: list[dict] = []
+            await client.shoot()
+            async with asyncio.timeout(10):
+                while not events or events[-1]["msg_id"] != "NodeUpdated" or not any(e["msg_id"] == "PhotoUpdated" for e in events):
+                    event = json.loads(await sub.recv())
+                    if event["msg_id"] not in ("NetworkPing", "LiveviewUpdated"):
+                        events.append(event)
+        finally:
+            sub.close(linger=0)
+        busy = next(i for i, e in enumerate(events) if e.get("CameraStatus") == "Busy")
+        first = next(i for i, e in enumerate(events) if e["msg_id"] == "PhotoUpdated")
+        shot = events[first : first + 5]
+        assert busy < first
+        assert [e["msg_id"] for e in shot] == ["PhotoUpdated", "CameraUpdated", "OptionsUpdated", "PhotoUpdated", "NodeUpdated"]
+        assert [e["msg_seq_num"] for e in shot] == list(range(shot[0]["msg_seq_num"], shot[0]["msg_seq_num"] + 5))
+        assert shot[0]["PhotoLocation"] == "Camera" and "PhotoName" not in shot[0] and "PhotoFilename" not in shot[0]
+        assert shot[1]["CameraStatus"] == "Ready"
+        assert shot[3]["PhotoLocation"] == "Local Disk" and shot[3]["PhotoName"] and shot[3]["PhotoFilename"]
