@@ -233,7 +233,8 @@ class RigSimulator:
             log.info("Simulated rig got a request that is not JSON")
             return encode_message({"msg_type": "Response", "msg_id": "", "msg_seq_num": 0, "msg_user_id": 0, "msg_result": False})
         if not isinstance(request, dict):
-            return None
+            log.info("Simulated rig got a request that is not a JSON object")
+            return encode_message({"msg_type": "Response", "msg_id": "", "msg_seq_num": 0, "msg_user_id": 0, "msg_result": False})
         msg_id = str(request.get("msg_id", ""))
         if self.version < 4:
             msg_id = msg_id.removesuffix("Msg")
@@ -250,6 +251,9 @@ class RigSimulator:
                 reply["msg_result"] = True
             except Refused as refusal:
                 log.info("Simulated rig refused %s: %s", msg_id, refusal)
+                refused = True
+            except Exception as error:  # fields it cannot read (a list for a key…): refused, and it keeps answering
+                log.warning("Simulated rig could not read the fields of %s (%s: %s); refused", msg_id, type(error).__name__, error)
                 refused = True
         if refused:
             reply["msg_result"] = False

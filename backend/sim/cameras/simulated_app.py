@@ -612,5 +612,5 @@ def _photo_selection(photo: SimulatedPhoto) -> dict[str, Any]:
 def _integer(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 reads as infinity
         raise Refused(f"{value!r} is not a whole number") from None

@@ -302,3 +302,28 @@ async def test_lists_where_keys_belong_during_a_shot_leave_the_reader_and_the_sh
         result = await shot
         assert result.ok and set(result.photos) == set(rig.app.cameras), result.sentence()
         assert all(not task.done() for task in client._tasks)
+
+
+async def test_the_rig_refuses_requests_it_cannot_read_and_keeps_answering(tmp_path: Path) -> None:
+    import zmq
+    import zmq.asyncio
+
+    async with running_rig(tmp_path) as rig, connected_client(rig) as client:
+        odd_requests = [
+            ("SetSequenceNum", {"PhotoSequenceNum": float("inf")}),  # sent as Infinity, read as 1e400 would be
+            ("Download", {"PhotoSelection": "Multiple", "PhotoKeys": [["p"]]}),
+            ("SetProperty", {"CameraSelection": "All", "CameraPropertyType": "ISO", "CameraPropertyValue": {"odd": 1}}),
+        ]
+        for msg_id, fields in odd_requests:
+            with pytest.raises(RequestRefused, match=f"{msg_id} failed"):
+                await client.command(msg_id, fields)
+        req = zmq.asyncio.Context.instance().socket(zmq.REQ)
+        req.setsockopt(zmq.LINGER, 0)
+        req.connect(rig.requests_endpoint)
+        try:
+            await req.send(b"[1, 2]")
+            async with asyncio.timeout(10):
+                assert b'"msg_result":false' in await req.recv()
+        finally:
+            req.close(linger=0)
+        await client.identify()
