@@ -100,6 +100,9 @@ class RequestChannel:
         except TimeoutError:
             self._rebuild()
             return None
+        except asyncio.CancelledError:  # the caller gave up: REQ still awaits this reply and would refuse the next send
+            self._rebuild()
+            raise
         except zmq.ZMQError as error:
             log.warning("Rig %r: the request socket failed (%s); reconnecting", self.rig, error, extra={"source": "Cameras"})
             self._rebuild()

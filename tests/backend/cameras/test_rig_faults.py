@@ -327,3 +327,16 @@ async def test_the_rig_refuses_requests_it_cannot_read_and_keeps_answering(tmp_p
         finally:
             req.close(linger=0)
         await client.identify()
+
+
+async def test_a_request_cancelled_while_it_waits_leaves_the_next_one_working(tmp_path: Path) -> None:
+    async with running_rig(tmp_path) as rig, connected_client(rig) as client:
+        rig.faults.no_reply = True
+        waiting = asyncio.create_task(client.identify())
+        await wait_until(client._channel._lock.locked, what="the request sent")  # sent and awaiting its reply
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        rig.faults.no_reply = False
+        await client.identify()  # a REQ socket still waiting for the lost reply would refuse to send
+        assert client._channel.consecutive_timeouts == 0 and client.model.link == "online"
