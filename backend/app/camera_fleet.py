@@ -104,6 +104,8 @@ class CameraFleet(DeviceFleet):
         return f"Autofocus sent to {selection.describe()}"
 
     def _target(self, rig: str, cameras: list[str] | None, group: str | None) -> tuple[RigClient, CameraSelection]:
+        if not isinstance(rig, str):
+            raise CallRefused(f"Rig must be a rig's name, not {rig!r}")
         client = self.rigs.get(rig)
         if client is None:
             known = ", ".join(self.rigs) or "none configured"
@@ -118,6 +120,8 @@ class CameraFleet(DeviceFleet):
                 raise CallRefused(f"Rig {rig!r} has no camera {unknown[0]!r}")
             return client, CameraSelection.of(*cameras)
         if group is not None:
+            if not isinstance(group, str):
+                raise CallRefused(f"Group must be a group's name, not {group!r}")
             if group not in client.model.groups():
                 raise CallRefused(f"Rig {rig!r} has no camera group {group!r}; groups: {', '.join(client.model.groups()) or 'none'}")
             return client, CameraSelection.of_group(group)

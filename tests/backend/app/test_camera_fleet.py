@@ -95,6 +95,8 @@ async def test_set_property_and_autofocus_calls_select_cameras_by_key(hub: HubEn
     ("params", "failure"),
     [
         ({"Rig": "Nowhere"}, "No camera rig named 'Nowhere'; rigs: North"),
+        ({"Rig": ["North"]}, r"Rig must be a rig's name, not \['North'\]"),
+        ({"Rig": "North", "Group": {"Ring": 1}}, r"Group must be a group's name, not \{'Ring': 1\}"),
         ({"Rig": "North", "Group": "Ring 9"}, "Rig 'North' has no camera group 'Ring 9'"),
         ({"Rig": "North", "Cameras": ["a|b|c"]}, "Rig 'North' has no camera 'a|b|c'"),
         ({"Rig": "North", "Cameras": [], "Group": "Ring 1"}, "Give Cameras or Group, not both"),
