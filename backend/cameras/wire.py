@@ -137,7 +137,8 @@ class Message:
     seq: int | None
     fields: dict[str, Any] = field(default_factory=dict)
     looks_v3: bool = False
-    """True when the message has a v3 shape: `…Msg` names, `msg_ref_num`/`Result`, or a BOM."""
+    """True when the message has a v3 shape: `…Msg` names, or `msg_ref_num`/`Result` for the header.
+    A BOM alone is not v3: input is decoded as `utf-8-sig`, harmless for v4 and v5 (§7)."""
 
     @property
     def result(self) -> bool:
@@ -150,7 +151,7 @@ class Message:
 
 def decode(frame: bytes) -> Message:
     """Read one frame; raise `MalformedMessage` with a readable reason if it is not a message."""
-    return _from_text(_text(frame), frame.startswith(BOM))
+    return _from_text(_text(frame))
 
 
 def decode_stepwise(frame: bytes) -> Generator[None, None, Message]:
@@ -183,7 +184,7 @@ def decode_stepwise(frame: bytes) -> Generator[None, None, Message]:
                 yield
     except (ValueError, IndexError):
         return decode(frame)
-    message = _from_text(text[: start.start()] + '"PhotoInfo":[]' + text[position + 1 :], frame.startswith(BOM))
+    message = _from_text(text[: start.start()] + '"PhotoInfo":[]' + text[position + 1 :])
     message.fields["PhotoInfo"] = photos
     return message
 
@@ -199,7 +200,7 @@ def _skip_space(text: str, position: int) -> int:
     return _SPACE.match(text, position).end()  # type: ignore[union-attr]
 
 
-def _from_text(text: str, has_bom: bool) -> Message:
+def _from_text(text: str) -> Message:
     try:
         data = json.loads(text)
     except ValueError as error:
@@ -214,7 +215,7 @@ def _from_text(text: str, has_bom: bool) -> Message:
         raise MalformedMessage("no msg_id")
     if not isinstance(msg_type, str):
         raise MalformedMessage(f"{msg_id} has no msg_type")
-    looks_v3 = has_bom or msg_id.endswith("Msg") or "msg_ref_num" in data or ("Result" in data and "msg_result" not in data)
+    looks_v3 = msg_id.endswith("Msg") or "msg_ref_num" in data or ("Result" in data and "msg_result" not in data)
     return Message(msg_type, msg_id, _sequence_number(data), data, looks_v3)
 
 

@@ -75,13 +75,18 @@ def test_a_bad_frame_is_malformed_with_a_reason(frame: bytes, reason: str) -> No
 @pytest.mark.parametrize(
     "frame",
     [
-        b'\xef\xbb\xbf{"msg_type":"Event","msg_id":"CameraUpdated","msg_seq_num":1}',
+        b'\xef\xbb\xbf{"msg_type":"Event","msg_id":"CameraUpdatedMsg","msg_ref_num":1,"Result":true}',
         b'{"msg_type":"Event","msg_id":"CameraUpdatedMsg","msg_ref_num":1,"Result":true}',
         b'{"msg_type":"Response","msg_id":"Synchronise","msg_ref_num":3}',
     ],
 )
 def test_v3_shapes_are_recognised(frame: bytes) -> None:
     assert decode(frame).looks_v3
+
+
+def test_a_bom_before_a_v5_message_is_harmless() -> None:
+    message = decode(b'\xef\xbb\xbf{"msg_type":"Event","msg_id":"CameraUpdated","msg_seq_num":1,"msg_result":true}')
+    assert (message.msg_id, message.seq, message.looks_v3) == ("CameraUpdated", 1, False)
 
 
 def test_a_reply_without_msg_result_is_a_failure_and_says_so() -> None:
