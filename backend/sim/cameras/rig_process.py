@@ -98,7 +98,9 @@ async def serve_control(simulator: RigSimulator, endpoint: str) -> None:
         socket.close(linger=0)
 
 
-async def apply_control(simulator: RigSimulator, command: dict[str, Any]) -> None:
+async def apply_control(simulator: RigSimulator, command: Any) -> None:
+    if not isinstance(command, dict):
+        raise ValueError(f"a control command is a JSON object, not {type(command).__name__}")
     if "fault" in command:
         simulator.faults.set(str(command["fault"]), command.get("value", True))
         return

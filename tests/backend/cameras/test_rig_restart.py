@@ -15,8 +15,8 @@ import zmq
 import zmq.asyncio
 
 from backend.cameras.rig_client import RigClient
-from backend.sim.cameras.rig_process import READY_LINE
-from tests.backend.cameras.rig_floor import fast_timings
+from backend.sim.cameras.rig_process import READY_LINE, serve_control
+from tests.backend.cameras.rig_floor import fast_timings, running_rig
 from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -91,3 +91,19 @@ async def test_the_command_line_refuses_an_unknown_fault(tmp_path: Path) -> None
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert process.returncode == 2 and "unknown fault 'gremlins'" in process.stderr
+
+
+async def test_the_control_socket_answers_a_command_it_cannot_read_and_keeps_serving(tmp_path: Path) -> None:
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    async with running_rig(tmp_path) as rig:
+        serving = asyncio.create_task(serve_control(rig, endpoint))
+        try:
+            for odd in ([1, 2], "restart_app", {"action": "lose_camera", "camera": "no|such|camera"}):
+                answer = await control(endpoint, odd)
+                assert answer["ok"] is False and answer["error"], answer
+            assert await control(endpoint, {"fault": "slow_reply_s", "value": 0.5}) == {"ok": True}
+            assert rig.faults.slow_reply_s == 0.5
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
