@@ -180,15 +180,13 @@ class SimulatedApp:
         self.options["PhotoSequenceNum"] = sequence + 1
         origin = str(request.get("PhotoOrigin") or "api")
         for camera in cameras:
-            camera.status = "Busy"
-            self.publish("CameraUpdated", {**camera.selection(), "CameraStatus": "Busy"})
+            camera.status = "Busy"  # said in an event once the reply is out (§10.5)
             self.spawn(self._take_photo(camera, sequence, batch, origin))
 
     def _on_Reshoot(self, request: dict) -> None:
         for photo in self.select_photos(request):
             if photo.camera.status == "Ready":
                 photo.camera.status = "Busy"
-                self.publish("CameraUpdated", {**photo.camera.selection(), "CameraStatus": "Busy"})
                 self.spawn(self._take_photo(photo.camera, photo.info["PhotoSequenceNum"], photo.info["PhotoBatchNum"], "api"))
 
     def _on_Autofocus(self, request: dict) -> None:
@@ -442,6 +440,8 @@ class SimulatedApp:
         self.publish("CameraUpdated", {**camera.selection(), "CameraStatus": status})
 
     async def _take_photo(self, camera: SimulatedCamera, sequence: int, batch: int, origin: str) -> None:
+        """Runs after the request's reply was sent: reply, then Busy, then the five events of §5."""
+        self.publish("CameraUpdated", {**camera.selection(), "CameraStatus": "Busy"})
         await asyncio.sleep(self.timing.capture_delay)
         if camera.status != "Busy":
             return  # lost during the shot

@@ -172,3 +172,14 @@ async def test_one_shot_is_busy_then_the_observed_v5_sequence_of_five_events(tmp
         assert shot[0]["PhotoLocation"] == "Camera" and "PhotoName" not in shot[0] and "PhotoFilename" not in shot[0]
         assert shot[1]["CameraStatus"] == "Ready"
         assert shot[3]["PhotoLocation"] == "Local Disk" and shot[3]["PhotoName"] and shot[3]["PhotoFilename"]
+
+
+async def test_the_rig_answers_shoot_before_it_says_busy(tmp_path: Path) -> None:
+    """cameras.md §10.5: the reply first, then `CameraUpdated` Busy."""
+    async with running_rig(tmp_path, cameras=2) as rig:
+        sent = rig.events_sent
+        request = {"msg_type": "Request", "msg_id": "Shoot", "msg_seq_num": 1, "CameraSelection": "All", "PhotoOrigin": "api"}
+        reply = rig._answer(json.dumps(request).encode())  # what the request task sends before it reads again
+        assert reply is not None and b'"msg_result":true' in reply
+        assert rig.events_sent == sent and all(c.status == "Busy" for c in rig.app.cameras.values())
+        await wait_until(lambda: rig.events_sent >= sent + 2, what="Busy of both cameras after the reply")
