@@ -182,7 +182,7 @@ def decode_stepwise(frame: bytes) -> Generator[None, None, Message]:
                 return decode(frame)
             if len(photos) % LIST_STEP == 0:
                 yield
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return decode(frame)
     message = _from_text(text[: start.start()] + '"PhotoInfo":[]' + text[position + 1 :])
     message.fields["PhotoInfo"] = photos

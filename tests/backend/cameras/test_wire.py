@@ -122,3 +122,6 @@ def test_a_small_or_odd_frame_is_decoded_in_one_go() -> None:
     odd = b'{"msg_type":"Response","msg_id":"Synchronise","PhotoInfo":[1 2 3],"pad":"' + b"x" * 1_100_000 + b'"}'
     with pytest.raises(MalformedMessage, match="not JSON"):
         _drive(decode_stepwise(odd))
+    nested = b'{"msg_type":"Response","msg_id":"Synchronise","PhotoInfo":[' + b"[" * 1_100_000
+    with pytest.raises(MalformedMessage, match="nested too deeply"):
+        _drive(decode_stepwise(nested))
