@@ -25,7 +25,7 @@ import zmq.asyncio
 
 from backend.cameras.request_channel import RequestChannel, RequestRefused, RigError, run_stepwise
 from backend.cameras.rig_commands import RigCommands
-from backend.cameras.rig_model import RigModel
+from backend.cameras.rig_model import RigModel, objects
 from backend.cameras.shot_tracker import ShotResult, ShotWatch
 from backend.cameras.wire import CameraSelection, MalformedMessage, Message, MsgType, decode, failure_text
 
@@ -184,7 +184,7 @@ class RigClient(RigCommands):
     async def refresh_cameras(self, cameras: CameraSelection | None = None) -> list[str]:
         """`GetCamera`: merge the cameras' full state (after a gap, or as a liveness probe)."""
         reply = await self.command("GetCamera", (cameras or CameraSelection.all()).fields())
-        infos = [c for c in reply.fields.get("CameraInfo") or [] if isinstance(c, dict)]
+        infos = objects(reply.fields.get("CameraInfo"))
         self.stats.camera_refreshes += 1
         return self.model.merge_cameras(infos)
 

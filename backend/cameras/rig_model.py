@@ -218,8 +218,8 @@ class RigModel:
         """`replace`, pausing (yielding) after every `step` photos, so a caller on the event
         loop can let other work run while a session of thousands of photos is merged.
         Observers hear of it once, at the end."""
-        cameras = [c for c in snapshot.get("CameraInfo") or [] if isinstance(c, dict)]
-        photos = [p for p in snapshot.get("PhotoInfo") or [] if isinstance(p, dict)]
+        cameras = objects(snapshot.get("CameraInfo"))
+        photos = objects(snapshot.get("PhotoInfo"))
         listed_cameras = {c.get("CameraKey") for c in cameras}
         for key in [k for k in self.cameras if k not in listed_cameras]:
             del self.cameras[key]
@@ -239,7 +239,7 @@ class RigModel:
         if isinstance(snapshot.get("OptionsInfo"), dict):
             self.options.update(snapshot["OptionsInfo"])
         self.nodes.clear()
-        self.merge_nodes(n for n in snapshot.get("NodeInfo") or [] if isinstance(n, dict))
+        self.merge_nodes(objects(snapshot.get("NodeInfo")))
         self.options_changed.emit()
         self.reset.emit()
 
@@ -301,6 +301,12 @@ class RigModel:
             ],
             "Photos": len(self.photos),
         }
+
+
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list field such as `CameraInfo[]`; anything else (a number, a string,
+    one object) holds none, rather than failing or being iterated character by character."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _whole(value: Any) -> int | None:

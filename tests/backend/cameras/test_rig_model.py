@@ -97,3 +97,9 @@ def test_numbers_json_reads_as_infinite_or_not_a_number_are_no_numbers() -> None
     assert camera.battery is None
     assert camera.counter("CameraNumPhotosFailed") == 0 and camera.counter("CameraNumPhotosTaken") == 0
     assert model.summary()["Cameras"][0]["Battery"] is None
+
+
+def test_a_snapshot_with_odd_values_for_its_lists_is_read_without_failing() -> None:
+    model = RigModel("North")
+    model.replace({"CameraInfo": 5, "PhotoInfo": "PhotoKey", "NodeInfo": {"NodeName": "pc"}, "OptionsInfo": [1]})
+    assert model.cameras == {} and model.photos == {} and model.nodes == {}
