@@ -67,7 +67,7 @@ async def test_a_refused_request_names_the_rig_and_the_request(tmp_path: Path) -
 
 
 async def test_a_reply_with_a_wrong_sequence_number_is_discarded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    async with running_rig(tmp_path) as rig, connected_client(rig, request_timeout=1) as client:
+    async with running_rig(tmp_path) as rig, connected_client(rig, request_timeout=5) as client:  # the wrong reply ends the wait at once
         rig.faults.wrong_seq = True
         with pytest.raises(RequestTimeout):
             await client.identify()
