@@ -228,6 +228,7 @@ class RigModel:
             if isinstance(key, str) and key:
                 self.cameras.setdefault(key, Camera(key)).merge(camera)
         merged: dict[str, Photo] = {}
+        known_before = set(self.photos)
         for number, info in enumerate(photos, start=1):
             key = info.get("PhotoKey")
             if isinstance(key, str) and key and info.get("PhotoLocation") != PhotoLocation.DELETED:
@@ -235,6 +236,13 @@ class RigModel:
                 photo.merge(info)
             if number % step == 0:
                 yield
+        # Events merged while this ran (between the pauses) are newer than the snapshot:
+        # a photo they added stays, a photo they deleted stays gone.
+        for key, photo in self.photos.items():
+            if key not in known_before:
+                merged.setdefault(key, photo)
+        for key in known_before.difference(self.photos):
+            merged.pop(key, None)
         self.photos = merged
         if isinstance(snapshot.get("OptionsInfo"), dict):
             self.options.update(snapshot["OptionsInfo"])

@@ -103,3 +103,19 @@ def test_a_snapshot_with_odd_values_for_its_lists_is_read_without_failing() -> N
     model = RigModel("North")
     model.replace({"CameraInfo": 5, "PhotoInfo": "PhotoKey", "NodeInfo": {"NodeName": "pc"}, "OptionsInfo": [1]})
     assert model.cameras == {} and model.photos == {} and model.nodes == {}
+
+
+def test_events_merged_between_the_steps_of_a_large_snapshot_are_kept() -> None:
+    """A shot during a 10,000-photo Synchronise: its photo must not vanish when the merge ends."""
+    model = RigModel("North")
+    model.merge_photos([{"PhotoKey": "doomed", "CameraKey": KEY, "PhotoLocation": "Local Disk", "PhotoName": "d.jpg"}])
+    listed = [{"PhotoKey": f"p{i}", "CameraKey": KEY, "PhotoLocation": "Local Disk", "PhotoName": f"{i}.jpg"} for i in range(1_000)]
+    listed.append({"PhotoKey": "doomed", "CameraKey": KEY, "PhotoLocation": "Local Disk", "PhotoName": "d.jpg"})
+    steps = model.replace_stepwise({"CameraInfo": [full_camera()], "PhotoInfo": listed}, step=100)
+    next(steps)  # the loop runs here, and events arrive
+    model.merge_photos([{"PhotoKey": "fresh", "CameraKey": KEY, "PhotoLocation": "Local Disk", "PhotoName": "f.jpg"}])
+    model.merge_photos([{"PhotoKey": "doomed", "PhotoLocation": "Deleted"}])
+    for _ in steps:
+        pass
+    assert "fresh" in model.photos and model.photos["fresh"].on_disk
+    assert "doomed" not in model.photos and len(model.photos) == 1_001
