@@ -95,8 +95,8 @@ class RigClient(RigCommands):
         self.api_version: str | None = None
         self._context = context or zmq.asyncio.Context.instance()
         self._channel = RequestChannel(name, requests, context=self._context)
-        self._channel.timed_out.connect(lambda _count: self._update_link())
-        self._channel.answered.connect(self._update_link)
+        self._channel.timed_out.connect(lambda _count: self._on_timed_out())
+        self._channel.answered.connect(self._on_answered)
         self._sub: zmq.asyncio.Socket | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
@@ -110,6 +110,7 @@ class RigClient(RigCommands):
         self._refused = ""
         self._watches: set[ShotWatch] = set()
         self._malformed_reported_at = float("-inf")
+        self._missed_replies = False
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -369,6 +370,19 @@ class RigClient(RigCommands):
         )
         log.error("%s", self._refused, extra={"source": "Cameras"})
         self._wake.set()
+        self._update_link()
+
+    def _on_timed_out(self) -> None:
+        self._missed_replies = True
+        self._update_link()
+
+    def _on_answered(self) -> None:
+        """A reply after timeouts: the app may have restarted meanwhile, so a full `Synchronise`
+        follows (a `Synchronise` that is itself the reply clears this wish when it is merged)."""
+        if self._missed_replies:
+            self._missed_replies = False
+            self._want_sync = True
+            self._wake.set()
         self._update_link()
 
     def _update_link(self) -> None:

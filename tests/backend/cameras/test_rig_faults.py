@@ -340,3 +340,18 @@ async def test_a_request_cancelled_while_it_waits_leaves_the_next_one_working(tm
         rig.faults.no_reply = False
         await client.identify()  # a REQ socket still waiting for the lost reply would refuse to send
         assert client._channel.consecutive_timeouts == 0 and client.model.link == "online"
+
+
+async def test_a_request_answered_after_timeouts_is_followed_by_a_synchronise(tmp_path: Path) -> None:
+    """docs/cameras-decisions.md: the app may have restarted while it did not answer."""
+    async with running_rig(tmp_path) as rig, connected_client(rig, request_timeout=0.3) as client:
+        syncs = client.stats.synchronisations
+        rig.faults.no_reply = True
+        with pytest.raises(RequestTimeout):
+            await client.identify()
+        rig.faults.no_reply = False
+        client.timings.request_timeout = 5.0
+        await client.identify()
+        await wait_until(lambda: client.stats.synchronisations == syncs + 1, what="the Synchronise after the rig answered again")
+        await client.identify()
+        assert not client._want_sync  # answered without timeouts before: no further Synchronise wanted
