@@ -254,3 +254,12 @@ async def test_numbers_a_group_shot_and_a_renamed_photo(hub: HubEndpoints, tmp_p
         await answer_text("hero.jpg")
         await wait_until(lambda: panel.client.model.photos[photo.key].display_name == "hero.jpg", what="the new name")
         await wait_until(lambda: gallery.data(gallery.index(0)).startswith("hero.jpg"), what="the gallery label")
+
+
+
+async def test_numbers_the_boxes_cannot_hold_leave_them_and_the_other_box_works(hub: HubEndpoints, tmp_path: Path) -> None:
+    async with rig_on_the_floor(hub, tmp_path, cameras=1) as (_floor, panel, rig):
+        before = panel.sequence_box.value()
+        rig.publish("OptionsUpdated", {"PhotoSequenceNum": 10**12, "PhotoBatchNum": 5})
+        await wait_until(lambda: panel.batch_box.value() == 5, what="the batch number shown")
+        assert panel.sequence_box.value() == before

@@ -284,7 +284,8 @@ class CamerasPanel(Panel):
         options = self.client.model.options if self.client else {}
         for box, name in ((self.sequence_box, "PhotoSequenceNum"), (self.batch_box, "PhotoBatchNum")):
             value = options.get(name)
-            if isinstance(value, int) and not box.hasFocus():
+            # A value beyond the box's range is not shown: past int32 setValue raises and the other box is skipped.
+            if isinstance(value, int) and box.minimum() <= value <= box.maximum() and not box.hasFocus():
                 box.setValue(value)
 
     def _selection_changed(self) -> None:
