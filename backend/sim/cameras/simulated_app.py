@@ -187,7 +187,8 @@ class SimulatedApp:
         for photo in self.select_photos(request):
             if photo.camera.status == "Ready":
                 photo.camera.status = "Busy"
-                self.spawn(self._take_photo(photo.camera, photo.info["PhotoSequenceNum"], photo.info["PhotoBatchNum"], "api"))
+                reuse = photo.path.name if photo.path is not None else photo.info["PhotoComputedName"]  # §4: the same filename
+                self.spawn(self._take_photo(photo.camera, photo.info["PhotoSequenceNum"], photo.info["PhotoBatchNum"], "api", reuse))
 
     def _on_Autofocus(self, request: dict) -> None:
         for camera in self.select_cameras(request):
@@ -439,7 +440,7 @@ class SimulatedApp:
         camera.status = status
         self.publish("CameraUpdated", {**camera.selection(), "CameraStatus": status})
 
-    async def _take_photo(self, camera: SimulatedCamera, sequence: int, batch: int, origin: str) -> None:
+    async def _take_photo(self, camera: SimulatedCamera, sequence: int, batch: int, origin: str, reuse_name: str | None = None) -> None:
         """Runs after the request's reply was sent: reply, then Busy, then the five events of §5."""
         self.publish("CameraUpdated", {**camera.selection(), "CameraStatus": "Busy"})
         await asyncio.sleep(self.timing.capture_delay)
@@ -453,11 +454,13 @@ class SimulatedApp:
             return
         self._drain_battery(camera, 0.2)
         photo = self._new_photo(camera, sequence, batch, origin)
+        if reuse_name is not None:
+            photo.info["PhotoComputedName"] = reuse_name
         on_camera = dict(photo.info)  # as taken: on the card, no file name yet (§5, event 1)
         card_only = self.options["DefaultStorage"] == "Card"
         if not card_only:
             await asyncio.sleep(self.timing.download_delay)
-            written = await self._write(photo)
+            written = await self._write(photo, overwrite=reuse_name is not None)
         camera.taken += 1
         camera.status = "Ready"
         # The observed v5 order, on consecutive sequence numbers (§5).
@@ -489,11 +492,13 @@ class SimulatedApp:
         if written:
             self.publish("PhotoUpdated", dict(photo.info))
 
-    async def _write(self, photo: SimulatedPhoto) -> bool:
-        """Write the photo's JPEG; False (a failed download) under the fault or a disk error."""
+    async def _write(self, photo: SimulatedPhoto, *, overwrite: bool = False) -> bool:
+        """Write the photo's JPEG (over a file of that name when `overwrite`: a Reshoot); False
+        (a failed download) under the fault or a disk error."""
         if self.faults.download_failure:
             return False
-        path = self._free_path(photo.info["PhotoComputedName"])
+        name = photo.info["PhotoComputedName"]
+        path = self.photos_dir / name if overwrite else self._free_path(name)
         lines = [photo.camera.display_name, photo.info["PhotoComputedName"], photo.info["PhotoDateCaptured"]]
         try:
             if self.timing.reuse_images:

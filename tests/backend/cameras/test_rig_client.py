@@ -84,6 +84,18 @@ async def test_rename_and_delete_photos_with_their_files(tmp_path: Path) -> None
         assert not path.exists()
 
 
+async def test_a_reshoot_takes_the_photo_again_under_the_same_file_name(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, cameras=2) as rig, connected_client(rig) as client:
+        first = await client.shoot(CameraSelection.of(next(iter(rig.app.cameras))))
+        photo_key = next(iter(first.photos.values()))
+        path = Path(client.model.photos[photo_key].filename)
+        await client.reshoot(PhotoSelection.of(photo_key))
+        await wait_until(lambda: len([p for p in client.model.photos.values() if p.on_disk]) == 2, what="the photo taken again")
+        again = next(p for k, p in client.model.photos.items() if k != photo_key)
+        assert Path(again.filename) == path and again.display_name == path.name
+        assert sorted(f.name for f in tmp_path.glob("*.jpg")) == [path.name]
+
+
 async def test_a_value_outside_the_range_is_refused_with_a_sentence(tmp_path: Path) -> None:
     async with running_rig(tmp_path) as rig, connected_client(rig) as client:
         with pytest.raises(RequestRefused, match=r"Rig 'North': SetProperty failed \(msg_result=false\)"):
