@@ -142,7 +142,7 @@ class RigClient(RigCommands):
             self._sub.close(linger=0)
             self._sub = None
         for watch in list(self._watches):
-            watch.done.set()
+            watch.give_up("the connection to the rig was closed before the photo arrived")
 
     @property
     def synchronised(self) -> bool:

@@ -88,6 +88,13 @@ class ShotWatch:
         self.pending.clear()
         self.done.set()
 
+    def give_up(self, why: str) -> None:
+        """End the watch now (the client stops): each camera still pending fails with `why`."""
+        for key in sorted(self.pending):
+            self.result.failures[key] = f"{self.model.describe_camera(key)}: {why}"
+        self.pending.clear()
+        self.done.set()
+
     def _fail(self, key: str, what: str) -> None:
         self.result.failures[key] = f"{self.model.describe_camera(key)} {what}"
         self.pending.discard(key)

@@ -355,3 +355,15 @@ async def test_a_request_answered_after_timeouts_is_followed_by_a_synchronise(tm
         await wait_until(lambda: client.stats.synchronisations == syncs + 1, what="the Synchronise after the rig answered again")
         await client.identify()
         assert not client._want_sync  # answered without timeouts before: no further Synchronise wanted
+
+
+async def test_a_shot_waiting_when_the_client_stops_fails_with_a_sentence(tmp_path: Path) -> None:
+    from backend.sim.cameras.simulated_app import Timing
+
+    async with running_rig(tmp_path, cameras=1, timing=Timing(capture_delay=30.0)) as rig:
+        async with connected_client(rig) as client:
+            shot = asyncio.create_task(client.shoot())
+            await wait_until(lambda: next(iter(client.model.cameras.values())).status == "Busy", what="Busy")
+        result = await shot  # the client stopped (settings changed, app closing) while the shot waited
+        assert not result.ok and not result.photos
+        assert result.failures == {next(iter(rig.app.cameras)): "camera D850 #3119826: the connection to the rig was closed before the photo arrived"}
