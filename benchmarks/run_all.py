@@ -28,6 +28,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("gui_loop_lag.py", [], ["--seconds", "10"]),
     ("trainer_estop_latency.py", [], ["--rounds", "40", "--seconds", "20"]),
     ("store_throughput.py", [], ["--updates", "5000", "--rounds", "2", "--gets", "200", "--big-gets", "20", "--whole-rounds", "2"]),
+    ("cameras_shoot_all.py", [], ["--rounds", "2"]),
+    ("cameras_sync_session.py", [], ["--photos", "5000"]),
 ]
 
 

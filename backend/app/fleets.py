@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from backend.app.camera_fleet import CameraFleet
 from backend.app.device_fleet import DeviceFleet
 from backend.app.trainer_fleet import TrainerFleet
 
-FLEET_TYPES: list[type[DeviceFleet]] = [TrainerFleet]
+FLEET_TYPES: list[type[DeviceFleet]] = [CameraFleet, TrainerFleet]

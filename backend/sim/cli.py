@@ -14,6 +14,7 @@ from backend.bus.store.store_database import SYNCHRONOUS
 from backend.bus.store.store_process import default_database, run_store
 from backend.bus.store.store_service import IDENTIFY_PERIOD_S
 from backend.sim.bus_services import demo_services
+from backend.sim.cameras import rig_process
 from backend.sim.demo import demo_store_database, run_demo
 from backend.sim.trainer.trainer_sim import add_arguments as add_trainer_arguments
 from backend.sim.trainer.trainer_sim import run_trainer_sim
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("--no-fault-control", action="store_true", help="do not offer the StoreFaults control service")
     trainer = commands.add_parser("trainer", help="an auto-trainer rig (the real auto-trainer-api package, or --wire)")
     add_trainer_arguments(trainer)
+    rig_process.add_arguments(commands.add_parser("cameras", help="a Smart Shooter camera rig (External API v5)"))
     return parser
 
 
@@ -53,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     headless.configure_logging(args.verbose)
     if args.command == "trainer":
         return headless.run(lambda stop: run_trainer_sim(stop, args))
+    if args.command == "cameras":
+        return headless.run(lambda stop: rig_process.run_rig(stop, args))
     endpoints = HubEndpoints(args.host, args.pub_port, args.sub_port)
     if args.command == "demo":
         store_db = args.store_db or demo_store_database()

@@ -12,8 +12,12 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from backend.sim.cameras.demo_rig import demo_camera_rig
 from backend.sim.trainer.trainer_sim import demo_trainer
 
 DemoDevice = Callable[[Path], AbstractAsyncContextManager[list[dict[str, Any]]]]
 
-DEMO_DEVICES: dict[str, DemoDevice] = {"trainers": demo_trainer}
+DEMO_DEVICES: dict[str, DemoDevice] = {
+    "cameras": demo_camera_rig,
+    "trainers": demo_trainer,
+}

@@ -1,0 +1,1 @@
+"""The Cameras panel: camera rigs driven through the Smart Shooter External API."""
