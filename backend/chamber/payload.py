@@ -1,0 +1,91 @@
+"""Payload encoding (vacuum.md §3, §7, §8): strict out, lenient in.
+
+Switchboard sends every object as a JSON string. It accepts a JSON string or an
+already-decoded object on every incoming event, extra keys, a missing `message`
+and an unknown `result` (read as "error"). Anything else is malformed: the caller
+counts it and logs a sentence; it never reaches the model.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class MalformedPayload(ValueError):
+    """An incoming payload that is neither a JSON object nor a JSON string holding one."""
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload)
+
+
+def decode(raw: Any) -> dict[str, Any]:
+    """The object inside `raw` (a dict, a JSON string, or bytes); empty input is an empty object."""
+    if isinstance(raw, dict):
+        return raw
+    if raw is None:
+        return {}
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise MalformedPayload(f"payload is not UTF-8 ({error})") from None
+    if not isinstance(raw, str):
+        raise MalformedPayload(f"payload is a {type(raw).__name__}, not a JSON object or string")
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise MalformedPayload(f"payload is not valid JSON ({error.msg} at character {error.pos}): {raw[:80]!r}") from None
+    if isinstance(value, str):  # a JSON string holding a JSON string: decode once more
+        return decode(value)
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"payload is JSON {type(value).__name__}, not an object: {raw[:80]!r}")
+    return value
+
+
+def number(payload: dict[str, Any], key: str) -> float:
+    """A finite number at `key`, or NaN when missing or not a number (lenient: one bad field is a gap)."""
+    value = payload.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    return float(value)
+
+
+class Result(enum.Enum):
+    """The documented `result` values; anything else reads as ERROR (§7)."""
+
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @classmethod
+    def read(cls, value: Any) -> Result:
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.ERROR
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A `<command>_ack` (or `recipe_complete`): the result, the vendor's message, and any extra keys."""
+
+    result: Result
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, payload: dict[str, Any]) -> Reply:
+        message = payload.get("message")
+        extra = {k: v for k, v in payload.items() if k not in ("result", "message")}
+        return cls(Result.read(payload.get("result")), message if isinstance(message, str) else "", extra)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is Result.SUCCESS
