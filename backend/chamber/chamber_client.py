@@ -71,7 +71,7 @@ class ChamberClient:
         self._last_telemetry = time.monotonic()
         self._started_at = time.monotonic()
         self._seen_unknown: set[str] = set()
-        model.telemetry_received.connect(self._on_telemetry)
+        self._had_telemetry = False
 
     @property
     def name(self) -> str:
@@ -93,7 +93,6 @@ class ChamberClient:
         self._tasks = []
         self._acks.fail_all(ChamberError(f"Chamber '{self.name}': Switchboard stopped its client."))
         self.model.set_connected(False)
-        self.model.telemetry_received.disconnect(self._on_telemetry)
 
     async def _supervise(self) -> None:
         delay = self.backoff[0]
@@ -157,7 +156,7 @@ class ChamberClient:
         while True:
             await asyncio.sleep(min(0.25, self.stale_after / 4))
             now = time.monotonic()
-            if self.model.latest is None and now - self._started_at < self.lost_after:
+            if not self._had_telemetry and now - self._started_at < self.lost_after:
                 self.model.set_link(LinkState.CONNECTING)
                 continue
             age = now - self._last_telemetry
@@ -177,8 +176,11 @@ class ChamberClient:
             log.warning("Chamber '%s': no answer on a silent connection; reconnecting", self.name, extra=SOURCE)
             dropped.set()
 
-    def _on_telemetry(self, _sample: object) -> None:
+    def _telemetry_arrived(self) -> None:
+        """Only telemetry pushes feed the watchdog: a status snapshot is not a live stream."""
+        self._had_telemetry = True
         self._last_telemetry = time.monotonic()
+        self.model.set_link(LinkState.LIVE)
         if self.model.link is not LinkState.LIVE:
             self.model.set_link(LinkState.LIVE)
 
@@ -199,6 +201,9 @@ class ChamberClient:
             apply_push(self.model, push, decode(raw))
         except MalformedPayload as error:
             self._malformed(event, error)
+            return
+        if push == "telemetry":
+            self._telemetry_arrived()
 
     def _on_ack(self, command: str, raw: Any) -> None:
         if not self._acks.resolve(command, raw):

@@ -14,6 +14,7 @@ from backend.bus.store.store_database import SYNCHRONOUS
 from backend.bus.store.store_process import default_database, run_store
 from backend.bus.store.store_service import IDENTIFY_PERIOD_S
 from backend.sim.bus_services import demo_services
+from backend.sim.chamber import chamber_cli
 from backend.sim.demo import demo_store_database, run_demo
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("--identify-period", type=float, default=IDENTIFY_PERIOD_S, help="seconds between Identify heartbeats (default: %(default)s)")
     store.add_argument("--synchronous", choices=SYNCHRONOUS, default="NORMAL", help="NORMAL survives a crash of the Store; FULL also a power cut (default: %(default)s)")
     store.add_argument("--no-fault-control", action="store_true", help="do not offer the StoreFaults control service")
+    chamber_cli.add_arguments(commands.add_parser("chamber", help="a simulated XO-VAC+ thermal-vacuum chamber (socket.io)"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     headless.configure_logging(args.verbose)
+    if args.command == "chamber":
+        return headless.run(lambda stop: chamber_cli.run(stop, args))
     endpoints = HubEndpoints(args.host, args.pub_port, args.sub_port)
     if args.command == "demo":
         store_db = args.store_db or demo_store_database()

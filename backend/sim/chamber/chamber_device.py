@@ -34,6 +34,7 @@ ALARMS = {
     "MODBUS_TIMEOUT": ("warning", "Modbus timeout: sensor values frozen"),
 }
 OVER_TEMP_C = MAX_C + 5.0
+RUN_STEP_S = 1.0
 
 
 def warning(message: str) -> dict:
@@ -152,15 +153,24 @@ class ChamberDevice:
     # -- time and pushes ------------------------------------------------------------------------
 
     def advance(self, dt: float) -> list[tuple[str, dict]]:
-        """Move on by dt simulated seconds; returns the pushes this caused (§6 names)."""
-        before = self.run.status(self.physics)["state"], self.run.step_index, self.run.phase
+        """Move on by dt simulated seconds, in steps of at most 1 s so no phase is skipped even
+        at a large time scale; returns the pushes this caused (§6 names)."""
+        pushes: list[tuple[str, dict]] = []
+        steps = max(1, math.ceil(dt / RUN_STEP_S))
+        for _ in range(steps):
+            pushes += self._advance_step(dt / steps)
+        return pushes
+
+    def _advance_step(self, dt: float) -> list[tuple[str, dict]]:
+        before = self.run.state, self.run.step_index, self.run.phase
         self.physics.advance(dt)
         self.clock_ms += dt * 1000
         pushes: list[tuple[str, dict]] = []
-        if self.run.advance(self.physics, dt):
-            pushes.append(("recipe_complete", {**SUCCESS, "name": self.run.name}))
+        finished = self.run.advance(self.physics, dt)
         if (self.run.state, self.run.step_index, self.run.phase) != before:
             pushes.append(("recipe_status", self.run.status(self.physics)))
+        if finished:
+            pushes.append(("recipe_complete", {**SUCCESS, "name": self.run.name}))
         hot = self.physics.shroud > OVER_TEMP_C
         pushes += self.set_alarm("OVER_TEMP", hot or "OVER_TEMP" in self.forced_alarms)
         return pushes

@@ -1,0 +1,56 @@
+"""Lenient in, strict out: payload decoding, replies, the §6 name table and its overrides."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backend.chamber.event_names import XOVAC_EVENT_NAMES, EventNames, override_problems
+from backend.chamber.payload import MalformedPayload, Reply, Result, decode, encode
+
+
+def test_a_json_string_and_an_object_decode_to_the_same_dict() -> None:
+    payload = {"result": "success", "message": ""}
+    assert decode(json.dumps(payload)) == decode(payload) == payload
+    assert decode(json.dumps(json.dumps(payload))) == payload  # a string holding a JSON string
+    assert decode(b'{"a": 1}') == {"a": 1}
+    assert decode("") == decode(None) == {}
+
+
+@pytest.mark.parametrize("raw", ['{"t": 1, "pressureKPa": ', "not json", "[1, 2]", 42, "\"text\""])
+def test_malformed_payloads_raise_a_sentence_not_a_crash(raw: object) -> None:
+    with pytest.raises(MalformedPayload) as caught:
+        decode(raw)
+    assert "payload" in str(caught.value)
+
+
+def test_a_reply_tolerates_a_missing_message_and_reads_an_unknown_result_as_error() -> None:
+    assert Reply.read({"result": "success"}) == Reply(Result.SUCCESS, "")
+    assert Reply.read({"result": "maybe", "message": "x"}).result is Result.ERROR
+    warning = Reply.read({"result": "warning", "message": "busy", "extra": 1})
+    assert (warning.ok, warning.message, warning.extra) == (False, "busy", {"extra": 1})
+
+
+def test_switchboard_sends_objects_as_json_strings() -> None:
+    assert isinstance(encode({"name": "a"}), str)
+
+
+def test_overrides_rename_only_their_entry_in_both_directions() -> None:
+    names = EventNames({"telemetry": "xo_telemetry"})
+    assert names.wire("telemetry") == "xo_telemetry"
+    assert names.ours("xo_telemetry") == "telemetry"
+    assert names.ours("telemetry") is None
+    assert names.wire("alarm") == XOVAC_EVENT_NAMES["alarm"]
+
+
+@pytest.mark.parametrize("overrides, phrase", [
+    ({"load_recipe": "x"}, "not an undocumented event"),
+    ({"telemetry": ""}, "non-empty"),
+    ({"telemetry": "alarm"}, "share the wire name"),
+    ({"alarm": "pump_on_ack"}, "collides"),
+])
+def test_bad_overrides_are_refused_with_the_reason(overrides: dict, phrase: str) -> None:
+    assert any(phrase in problem for problem in override_problems(overrides))
+    with pytest.raises(ValueError):
+        EventNames(overrides)
