@@ -1,0 +1,66 @@
+"""One pyqtgraph plot of history channels against time, redrawn from min/max-decimated views.
+
+It never keeps its own copy of the data: each redraw slices the visible window out of
+the ring buffers (zero-copy), decimates it to the plot's pixel width, and hands pyqtgraph
+at most two points per column. Auto-range is off on X (the owner sets the window) and on
+for Y. Pens are 1 px wide: wider pens are very slow on the raster path (ENGINEERING.md §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+
+from backend.chamber.telemetry_history import TelemetryHistory
+from gui.panels.chamber.decimation import minmax_decimate
+from gui.theme import colour
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    pen: str
+
+
+class TimePlot(pg.PlotWidget):
+    """Curves of `series` from `history`, time on a date axis, optionally a log Y axis."""
+
+    def __init__(self, history: TelemetryHistory, series: list[Series], y_label: str, unit: str, *, log_y: bool = False) -> None:
+        super().__init__(axisItems={"bottom": pg.DateAxisItem()})
+        self.history = history
+        self.series = series
+        self.log_y = log_y
+        self.setBackground(colour("base"))
+        item = self.getPlotItem()
+        item.setLabel("left", y_label, units=None if log_y else unit)
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setClipToView(False)
+        item.setDownsampling(auto=False)
+        item.setLogMode(y=log_y)
+        item.enableAutoRange(x=False, y=True)
+        item.setMenuEnabled(False)
+        legend = item.addLegend(offset=(6, 6), labelTextColor=colour("text"))
+        legend.setBrush(pg.mkBrush(colour("base")))
+        self.curves = {}
+        for s in series:
+            curve = pg.PlotDataItem(name=s.label, pen=pg.mkPen(s.pen, width=1), connect="finite")
+            item.addItem(curve)
+            curve.setDownsampling(auto=False)  # after addItem: the PlotItem copies its own settings on add
+            self.curves[s.key] = curve
+        self.points_drawn = 0
+
+    def redraw(self, start: float, end: float) -> None:
+        """Redraw every curve for the time window [start, end]."""
+        width = max(50, int(self.getPlotItem().getViewBox().width()))
+        margin = (end - start) * 0.01
+        self.points_drawn = 0
+        for s in self.series:
+            times, values = self.history.window(s.key, start - margin, end + margin)
+            xs, ys = minmax_decimate(times, values, width)
+            if self.log_y:
+                ys = np.where(ys > 0, ys, np.nan)
+            self.curves[s.key].setData(xs, ys, connect="finite")
+            self.points_drawn += len(xs)
