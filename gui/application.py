@@ -30,7 +30,7 @@ from backend.app.demo_stack import DemoStack, DemoStackError
 from backend.app.event_log import EventLog, EventLogHandler
 from backend.app.operator_actions import OperatorActions
 from backend.app.runtime import SwitchboardRuntime
-from backend.app.serve import with_demo_endpoints
+from backend.app.serve import with_demo_floor
 from backend.app.settings import Settings, load_or_defaults, save, with_changes
 from backend.garbage_collection import tune_for_latency
 from backend.bus.message import LogLevel
@@ -143,11 +143,10 @@ class SwitchboardApp:
             tasks.spawn(inform(self.window, "Settings not used", text, error=True), "settings-problem")
 
     def _effective(self, settings: Settings) -> Settings:
-        """The settings in use: the demo stack's hub replaces the configured one."""
+        """The settings in use: the demo stack's hub and devices replace the configured ones."""
         if self.demo is None or self.demo.endpoints is None:
             return settings
-        ends = self.demo.endpoints
-        return with_demo_endpoints(settings, ends.host, ends.pub_port, ends.sub_port)
+        return with_demo_floor(settings, self.demo)
 
     async def _start_runtime(self, settings: Settings) -> None:
         assert self.window is not None

@@ -36,7 +36,7 @@ async def shoot(folder: Path, theme: str) -> None:
     from backend.app.event_log import EventLog
     from backend.app.operator_actions import OperatorActions
     from backend.app.runtime import SwitchboardRuntime
-    from backend.app.serve import with_demo_endpoints
+    from backend.app.serve import with_demo_floor
     from backend.app.settings import parse, default_text
     from backend.bus.message import MessageType
     from gui import tasks
@@ -50,8 +50,8 @@ async def shoot(folder: Path, theme: str) -> None:
     app = QApplication.instance()
     apply_theme(app, theme)
     stack = DemoStack()
-    ends = await stack.start()
-    settings = with_demo_endpoints(parse(default_text()), ends.host, ends.pub_port, ends.sub_port)
+    await stack.start()
+    settings = with_demo_floor(parse(default_text()), stack)
     events = EventLog()
     audit = AuditLog(Path(os.environ["SWITCHBOARD_DATA_DIR"]) / "audit.jsonl")
     runtime = SwitchboardRuntime(settings, events, audit)

@@ -1,8 +1,8 @@
 """The demo floor as a child process: `switchboard-sim demo` on free ports.
 
-The child binds its hub to free ports and prints one line,
-`SWITCHBOARD-DEMO-READY {"host":…,"pub_port":…,"sub_port":…}`, so there is no race for
-ports. It exits when its standard input closes, so it never outlives Switchboard, not
+The child binds its hub and its simulated devices to free ports and prints one line,
+`SWITCHBOARD-DEMO-READY {"host":…,"pub_port":…,"sub_port":…,"devices":{"cameras":[…],…}}`,
+so there is no race for ports. It exits when its standard input closes, so it never outlives Switchboard, not
 even after a crash or `kill -9`. Popen plus a reader thread is used on every OS (no
 asyncio subprocesses: they are unavailable on Windows' selector loop).
 """
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from backend.bus.endpoints import HubEndpoints
 from backend.child_process import sim_command
@@ -37,6 +38,8 @@ class DemoStack:
         self.extra_args = list(extra_args)
         self.process: subprocess.Popen[str] | None = None
         self.endpoints: HubEndpoints | None = None
+        self.devices: dict[str, list[dict[str, Any]]] = {}
+        """The simulated devices' settings entries by family, as `[[cameras]]` would hold them."""
 
     async def start(self, timeout: float = START_TIMEOUT_S) -> HubEndpoints:
         """Start the stack and return its hub's endpoints once it is ready."""
@@ -66,6 +69,7 @@ class DemoStack:
             raise DemoStackError(f"The demo stack did not become ready within {timeout:g} s") from None
         ports = json.loads(line)
         self.endpoints = HubEndpoints(ports["host"], ports["pub_port"], ports["sub_port"])
+        self.devices = ports.get("devices") or {}
         log.info("Demo floor ready: its hub is at %s", self.endpoints, extra={"source": "Demo"})
         return self.endpoints
 

@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 from backend.app.audit_log import AuditLog
+from backend.app.device_fleet import DeviceFleet
 from backend.app.event_log import EventLog
+from backend.app.fleets import FLEET_TYPES
 from backend.app.settings import Settings
 from backend.app.switchboard_service import SwitchboardService
 from backend.bus import value_paths
@@ -44,7 +46,11 @@ async def ensure_hub(endpoints: HubEndpoints, start_hub: bool) -> Hub | None:
 
 
 class SwitchboardRuntime:
-    """Owns the embedded hub, Switchboard's service and the traffic monitor for one set of settings."""
+    """Owns the embedded hub, Switchboard's service, the traffic monitor and the device fleets.
+
+    The fleets (one per device family) outlive a change of bus settings: the service is
+    replaced and the same fleets are bound to the new one, so devices stay connected.
+    """
 
     def __init__(
         self,
@@ -64,6 +70,7 @@ class SwitchboardRuntime:
         self.service: SwitchboardService | None = None
         self.monitor: BusMonitor | None = None
         self.directory = ServiceDirectory()
+        self.fleets: dict[str, DeviceFleet] = {kind.family: kind(events, audit) for kind in FLEET_TYPES}
         self.restarted: Signal[[]] = Signal("runtime.restarted")
         """Emitted after the service and monitor were replaced (new bus settings)."""
 
@@ -72,6 +79,25 @@ class SwitchboardRuntime:
         return self.settings.bus.endpoints
 
     async def start(self) -> None:
+        """Join the bus, then connect every configured device."""
+        await self._start_bus()
+        self._bind_fleets()
+        for fleet in self.fleets.values():
+            await fleet.start(getattr(self.settings, fleet.family))
+
+    async def stop(self) -> None:
+        """Disconnect the devices, then leave the bus."""
+        for fleet in self.fleets.values():
+            fleet.unbind()
+            await fleet.stop()
+        await self._stop_bus()
+
+    def _bind_fleets(self) -> None:
+        assert self.service is not None
+        for fleet in self.fleets.values():
+            fleet.bind(self.service)
+
+    async def _start_bus(self) -> None:
         self.hub = await ensure_hub(self.endpoints, self.settings.bus.start_hub)
         self.service = SwitchboardService(self.settings.bus.machine, self.endpoints, self.events, **self.service_options)
         self.service.state_changed.connect(self._on_state_changed)
@@ -82,7 +108,7 @@ class SwitchboardRuntime:
             await self.monitor.start()
         await self.service.start()
 
-    async def stop(self) -> None:
+    async def _stop_bus(self) -> None:
         """Stop the embedded hub first, then Switchboard's own sockets.
 
         The other order can abort the process inside libzmq: terminating the hub's context
@@ -99,15 +125,21 @@ class SwitchboardRuntime:
             await self.monitor.stop()
 
     async def apply_settings(self, settings: Settings) -> None:
-        """Adopt new settings; reconnect to the bus only when the bus section changed."""
+        """Adopt new settings: reconnect to the bus only when the bus section changed, and
+        let each fleet adopt its own entries."""
         bus_changed = settings.bus != self.settings.bus
         self.settings = settings
+        for fleet in self.fleets.values():
+            await fleet.apply(getattr(settings, fleet.family))
         if not bus_changed:
             return
         log.info("Bus settings changed; reconnecting to %s", settings.bus.endpoints, extra={"source": "Bus"})
-        await self.stop()
+        for fleet in self.fleets.values():
+            fleet.unbind()
+        await self._stop_bus()
         self.directory = ServiceDirectory()
-        await self.start()
+        await self._start_bus()
+        self._bind_fleets()
         self.restarted.emit()
 
     def _history_limit(self) -> int:

@@ -19,16 +19,22 @@ from backend.app.audit_log import AuditLog
 from backend.app.demo_stack import DemoStack, DemoStackError
 from backend.app.event_log import Event, EventLog
 from backend.app.runtime import SwitchboardRuntime
-from backend.app.settings import Settings, SettingsError, load
+from backend.app.device_settings import FAMILIES
+from backend.app.settings import Settings, SettingsError, load, with_changes
 from backend.garbage_collection import tune_for_latency
 
 log = logging.getLogger(__name__)
 
 
-def with_demo_endpoints(settings: Settings, stack_host: str, pub_port: int, sub_port: int) -> Settings:
-    """The settings pointed at the demo stack's hub (and never starting a hub of our own)."""
-    bus = dataclasses.replace(settings.bus, host=stack_host, pub_port=pub_port, sub_port=sub_port, start_hub=False)
-    return dataclasses.replace(settings, bus=bus)
+def with_demo_floor(settings: Settings, stack: DemoStack) -> Settings:
+    """The settings pointed at the demo stack's hub (never starting a hub of our own) and at
+    its simulated devices instead of the configured ones. Never saved: the file keeps the
+    operator's own hub and devices."""
+    assert stack.endpoints is not None, "the demo stack is ready"
+    ends = stack.endpoints
+    bus = dataclasses.replace(settings.bus, host=ends.host, pub_port=ends.pub_port, sub_port=ends.sub_port, start_hub=False)
+    devices = {family: stack.devices.get(family, []) for family in FAMILIES}
+    return dataclasses.replace(with_changes(settings, **devices), bus=bus)
 
 
 def _print_event(events: list[Event]) -> None:
@@ -47,11 +53,11 @@ async def serve(stop: asyncio.Event, config: Path, demo: bool) -> int:
     stack = DemoStack() if demo else None
     if stack is not None:
         try:
-            endpoints = await stack.start()
+            await stack.start()
         except DemoStackError as error:
             log.error("%s", error)
             return 1
-        settings = with_demo_endpoints(settings, endpoints.host, endpoints.pub_port, endpoints.sub_port)
+        settings = with_demo_floor(settings, stack)
     events = EventLog()
     events.added.connect(_print_event)
     runtime = SwitchboardRuntime(settings, events, AuditLog(locations.audit_log_file()), with_monitor=False)

@@ -10,9 +10,7 @@ valid ("never half-applied").
 from __future__ import annotations
 
 import importlib.resources
-import ipaddress
 import os
-import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -22,11 +20,12 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from backend.app import setting_checks as check
+from backend.app.device_settings import FAMILIES, CameraRigSettings, ChamberSettings, TrainerSettings, entry_table, entry_values, parse_family
 from backend.bus.endpoints import HubEndpoints
-from backend.bus.naming import is_valid_machine_name, machine_name_from_host
+from backend.bus.naming import machine_name_from_host
 
 THEMES = ("light", "dark")
-_HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
 
 class SettingsError(ValueError):
@@ -67,54 +66,22 @@ class Settings:
 
     bus: BusSettings = field(default_factory=BusSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    cameras: tuple[CameraRigSettings, ...] = ()
+    chambers: tuple[ChamberSettings, ...] = ()
+    trainers: tuple[TrainerSettings, ...] = ()
     document: tomlkit.TOMLDocument = field(default_factory=tomlkit.document, compare=False, repr=False)
     path: Path | None = field(default=None, compare=False)
 
 
-def _check_host(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return "must be a host name or an IP address"
-    if value in ("*", "0.0.0.0", "localhost"):
-        return None
-    try:
-        ipaddress.ip_address(value)
-        return None
-    except ValueError:
-        pass
-    return None if _HOST_NAME.match(value) else f"'{value}' is not a host name or an IP address"
-
-
-def _check_port(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        return f"must be a whole number from 1 to 65535, not {value!r}"
-    return None
-
-
-def _check_machine(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return "must be text"
-    if value and not is_valid_machine_name(value):
-        return f"'{value}' may hold only letters, digits, '-', '_' and '.'"
-    return None
-
-
-def _check_bool(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
-
-
-def _check_theme(value: Any) -> str | None:
-    return None if value in THEMES else f"must be one of {', '.join(THEMES)}, not {value!r}"
-
-
 _CHECKS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "bus": {
-        "host": _check_host,
-        "pub_port": _check_port,
-        "sub_port": _check_port,
-        "machine_name": _check_machine,
-        "start_hub": _check_bool,
+        "host": check.host,
+        "pub_port": check.port,
+        "sub_port": check.port,
+        "machine_name": check.machine,
+        "start_hub": check.boolean,
     },
-    "ui": {"theme": _check_theme},
+    "ui": {"theme": check.one_of(THEMES)},
 }
 _SECTIONS = {"bus": BusSettings, "ui": UiSettings}
 
@@ -149,10 +116,10 @@ def validate(
             problems.append(f"[{section}] must be a table")
             raw = {}
         kwargs = {}
-        for key, check in _CHECKS[section].items():
+        for key, check_value in _CHECKS[section].items():
             if key not in raw:
                 continue
-            problem = check(raw[key])
+            problem = check_value(raw[key])
             if problem:
                 problems.append(f"{section}.{key} {problem}")
             else:
@@ -164,9 +131,10 @@ def validate(
     bus: BusSettings = sections["bus"]
     if bus.pub_port == bus.sub_port:
         problems.append("bus.pub_port and bus.sub_port must differ")
+    devices = {family: parse_family(family, values.get(family), problems) for family in FAMILIES}
     if problems:
         raise SettingsError(problems, source)
-    return Settings(bus=bus, ui=sections["ui"], document=document or tomlkit.document(), path=path)
+    return Settings(bus=bus, ui=sections["ui"], **devices, document=document or tomlkit.document(), path=path)
 
 
 def load(path: Path) -> Settings:
@@ -192,15 +160,21 @@ def load_or_defaults(path: Path) -> tuple[Settings, SettingsError | None]:
         return defaults, error
 
 
-def with_changes(settings: Settings, **sections: Mapping[str, Any]) -> Settings:
-    """A validated copy of `settings` with some values changed: `with_changes(s, bus={"host": …})`."""
+def with_changes(settings: Settings, **changes: Any) -> Settings:
+    """A validated copy of `settings` with some values changed.
+
+    `with_changes(s, bus={"host": …})` changes keys of a section;
+    `with_changes(s, cameras=[{"name": …}, …])` replaces a family's device entries.
+    """
+    unknown = set(changes) - set(_SECTIONS) - set(FAMILIES)
+    if unknown:
+        raise SettingsError([f"[{name}] is not a section Switchboard knows" for name in sorted(unknown)])
     values: dict[str, Any] = {}
     for name in _SECTIONS:
         current = {f.name: getattr(getattr(settings, name), f.name) for f in fields(_SECTIONS[name])}
-        values[name] = {**current, **sections.get(name, {})}
-    unknown = set(sections) - set(_SECTIONS)
-    if unknown:
-        raise SettingsError([f"[{name}] is not a section Switchboard knows" for name in sorted(unknown)])
+        values[name] = {**current, **changes.get(name, {})}
+    for family in FAMILIES:
+        values[family] = list(changes[family]) if family in changes else [entry_values(e) for e in getattr(settings, family)]
     checked = validate(values, document=settings.document, path=settings.path)
     return replace(checked, document=settings.document, path=settings.path)
 
@@ -217,9 +191,26 @@ def save(settings: Settings, path: Path | None = None) -> Path:
             document[name] = tomlkit.table()
         for f in fields(_SECTIONS[name]):
             document[name][f.name] = getattr(section, f.name)
+    for family in FAMILIES:
+        _save_devices(document, family, getattr(settings, family))
     target.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(target, tomlkit.dumps(document))
     return target
+
+
+def _save_devices(document: tomlkit.TOMLDocument, family: str, entries: tuple[Any, ...]) -> None:
+    """Rewrite a `[[family]]` array only when its entries changed, so hand-written comments
+    inside an unchanged array survive."""
+    problems: list[str] = []
+    if parse_family(family, document.get(family), problems) == entries and not problems:
+        return
+    if not entries:
+        document.pop(family, None)
+        return
+    array = tomlkit.aot()
+    for entry in entries:
+        array.append(tomlkit.item(entry_table(entry)))
+    document[family] = array
 
 
 def _write_atomically(path: Path, text: str) -> None:

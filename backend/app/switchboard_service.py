@@ -8,12 +8,14 @@ floor is doing and, as device clients are added, operate it through Switchboard.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 from typing import Any
 
 from backend.app.event_log import EventLog
-from backend.bus import state_schema
+from backend.bus import state_schema, value_paths
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.errors import BusError, CallRefused
 from backend.bus.message import LogLevel, MessageType
@@ -25,6 +27,8 @@ from backend.version import VERSION
 log = logging.getLogger(__name__)
 
 ROLE = "Switchboard"
+LIVE_PERIOD_S = 0.25
+"""Live device status is published at most this often per section (last value wins)."""
 LEVELS = [level.value for level in LogLevel]
 
 STATE_SCHEMA: Schema = {
@@ -62,11 +66,58 @@ class SwitchboardService(BusService):
         self.methods.add("ShowNotice", self.show_notice, summary="Put a message in the operator's event log.")
         self.bus_log.connect(self._log_to_events)
         self.watch(STORE, "CurrentShow", self._on_current_show)
+        self._live: dict[str, Any] = {}
+        self._live_published_at: dict[str, float] = {}
+        self._live_timers: dict[str, asyncio.TimerHandle] = {}
+        self.state_changed.connect(self._keep_live_sections)
+
+    async def stop(self) -> None:
+        for timer in self._live_timers.values():
+            timer.cancel()
+        self._live_timers.clear()
+        await super().stop()
+
+    # ----------------------------------------------------------------- live device status
+
+    def set_live(self, section: str, value: Any) -> None:
+        """Report devices' live status at `State.<section>`, at most every LIVE_PERIOD_S.
+
+        Live sections belong to the devices, not to the show: other services cannot Set
+        them, and a State handed back by the Store (or a Reset) never replaces them.
+        """
+        self._live[section] = value
+        if section in self._live_timers:
+            return  # a publish is already due; it takes the newest value
+        wait = self._live_published_at.get(section, -math.inf) + LIVE_PERIOD_S - time.monotonic()
+        if wait <= 0:
+            self._publish_live(section)
+        else:
+            self._live_timers[section] = asyncio.get_running_loop().call_later(wait, self._publish_live, section)
+
+    def live(self, section: str) -> Any:
+        """The latest live status reported for `section` (published or still due)."""
+        return self._live.get(section)
+
+    def _publish_live(self, section: str) -> None:
+        self._live_timers.pop(section, None)
+        self._live_published_at[section] = time.monotonic()
+        try:
+            self.update_state(f"State.{section}", self._live[section])
+        except ValueError as error:
+            log.error("Live status of %s cannot be published: %s", section, error, extra={"source": "Bus"})
+
+    def _keep_live_sections(self, path: str) -> None:
+        if path == "State":  # replaced whole (the Store's State, a Reset): the devices' status stays
+            for section, value in self._live.items():
+                self.state[section] = value_paths.deep_copy(value)
 
     def refuse_set(self, name: str, value: Any) -> str | None:
         refusal = super().refuse_set(name, value)
         if refusal is not None:
             return refusal
+        section = name.removeprefix("State").lstrip(".").split(".", 1)[0]
+        if section in self._live:
+            return f"State.{section} is the devices' live status, reported by Switchboard; it cannot be set"
         return state_schema.refusal(STATE_SCHEMA, name.removeprefix("State").lstrip("."), value)
 
     def adopt_state(self, stored: dict[str, Any]) -> dict[str, Any]:

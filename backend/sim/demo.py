@@ -9,11 +9,13 @@ demo floor is still there the next time the demo runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from backend.app import locations
 from backend.app.demo_stack import READY_PREFIX
@@ -21,6 +23,7 @@ from backend.bus.endpoints import HubEndpoints
 from backend.bus.hub import Hub
 from backend.bus.store.store_process import running_store
 from backend.sim.bus_services import demo_services
+from backend.sim.demo_devices import DEMO_DEVICES
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,11 @@ async def run_demo(stop: asyncio.Event, endpoints: HubEndpoints, *, store_db: Pa
     bound = hub.start()
     services = demo_services(bound)
     try:
-        async with running_store(bound, store_db):
+        async with running_store(bound, store_db), contextlib.AsyncExitStack() as devices:
             for service in services:
                 await service.start()
-            ready = {"host": bound.connect_host, "pub_port": bound.pub_port, "sub_port": bound.sub_port}
+            entries = await _start_devices(devices, store_db.parent / "devices")
+            ready = {"host": bound.connect_host, "pub_port": bound.pub_port, "sub_port": bound.sub_port, "devices": entries}
             print(READY_PREFIX + json.dumps(ready), flush=True)
             log.info("Demo stack running on %s with the Store and %s", bound, ", ".join(s.name for s in services))
             try:
@@ -52,6 +56,16 @@ async def run_demo(stop: asyncio.Event, endpoints: HubEndpoints, *, store_db: Pa
     finally:
         hub.stop()
     return 0
+
+
+async def _start_devices(stack: contextlib.AsyncExitStack, workdir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Start every simulated device; their settings entries, by family."""
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for family, factory in DEMO_DEVICES.items():
+        folder = workdir / family
+        folder.mkdir(parents=True, exist_ok=True)
+        entries[family] = await stack.enter_async_context(factory(folder))
+    return entries
 
 
 def _stop_when_stdin_closes(stop: asyncio.Event) -> None:

@@ -14,6 +14,7 @@ import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backend.app.audit_log import AuditLog
 from backend.app.event_log import EventLog
@@ -42,33 +43,36 @@ class Floor:
     store: StoreService | None = None
 
 
-def test_settings(hub: HubEndpoints, machine: str = "TEST"):
-    return validate(
-        {"bus": {"host": "127.0.0.1", "pub_port": hub.pub_port, "sub_port": hub.sub_port, "machine_name": machine, "start_hub": False}}
-    )
+def test_settings(hub: HubEndpoints, machine: str = "TEST", devices: dict[str, list[dict[str, Any]]] | None = None):
+    """Settings for `hub`, with device entries by family (`{"cameras": [{"name": …}]}`)."""
+    bus = {"host": "127.0.0.1", "pub_port": hub.pub_port, "sub_port": hub.sub_port, "machine_name": machine, "start_hub": False}
+    return validate({"bus": bus, **(devices or {})})
 
 
 @asynccontextmanager
-async def open_floor(hub: HubEndpoints, tmp_path: Path, *, with_store: bool = False) -> AsyncIterator[Floor]:
+async def open_floor(
+    hub: HubEndpoints, tmp_path: Path, *, with_store: bool = False, devices: dict[str, list[dict[str, Any]]] | None = None
+) -> AsyncIterator[Floor]:
     """The main window attached to a Switchboard runtime and a simulated engine on `hub`,
-    with a real Store (SQLite in `tmp_path`) when asked."""
+    with a real Store (SQLite in `tmp_path`) when asked, and the given device entries in
+    its settings (`devices={"cameras": [{"name": …, "events": …}]}`)."""
     async with contextlib.AsyncExitStack() as stack:
         if with_store:
             floor_store = await stack.enter_async_context(running_store(hub, tmp_path / "store.sqlite", identify_period=0.2))
         else:
             floor_store = None
-        floor = await stack.enter_async_context(_open_window(hub, tmp_path))
+        floor = await stack.enter_async_context(_open_window(hub, tmp_path, devices))
         floor.store = floor_store
         yield floor
 
 
 @asynccontextmanager
-async def _open_window(hub: HubEndpoints, tmp_path: Path) -> AsyncIterator[Floor]:
+async def _open_window(hub: HubEndpoints, tmp_path: Path, devices: dict[str, list[dict[str, Any]]] | None) -> AsyncIterator[Floor]:
     events = EventLog()
     audit = AuditLog(tmp_path / "audit.jsonl")
     engine = EngineService("RENDER1", hub)
     await engine.start()
-    runtime = SwitchboardRuntime(test_settings(hub), events, audit, service_options=FAST_SERVICE)
+    runtime = SwitchboardRuntime(test_settings(hub, devices=devices), events, audit, service_options=FAST_SERVICE)
     await runtime.start()
     window = MainWindow(events, WindowState(tmp_path / "window.ini"), on_close=lambda: None)
     assert runtime.service is not None

@@ -125,7 +125,7 @@ async def test_an_edit_the_owner_never_confirms_says_not_confirmed_after_2_s(hub
             select(panel, "LAB1-Quiet", "Gain")
             panel.editor.number.setText("4")
             qtbot.mouseClick(panel.editor.apply_button, Qt.MouseButton.LeftButton)
-            edit = await edit_ends(panel, floor, "LAB1-Quiet", "Gain", timeout=5)
+            edit = await edit_ends(panel, floor, "LAB1-Quiet", "Gain", timeout=10)
             assert edit.status == EditStatus.NOT_CONFIRMED
             assert "within 2 s" in panel.editor.status.text()
             assert panel.editor.number.text() == "4"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
@@ -20,67 +18,12 @@ from backend.bus.endpoints import HubEndpoints
 from backend.bus.message import LogLevel
 from backend.bus.service import StoreLink
 from backend.version import VERSION
-from tests.backend.wire_peers import FakeStore, WirePeer, topic
+from tests.backend.wire_peers import FakeStore, topic
+from tests.backend.app.conftest import CLIENT, FAST, NAME, Floor, client_peer
 from tests.helpers import wait_until
 
-NAME = "LAB1-Switchboard"
-CLIENT = "LAB1-Client"
-FAST = {"identify_wait": 0.2, "startup_retry": 0.3, "startup_attempts": 2}
 DEFAULTS = state_schema.defaults(STATE_SCHEMA)
 UPDATE_OF_STATE = b'{"Type":"Update","Target":"BROADCAST","Source":"LAB1-Switchboard","Name":"State"}'
-
-
-@dataclass
-class Floor:
-    service: SwitchboardService
-    events: EventLog
-    store: FakeStore
-    client: WirePeer
-
-    async def call(self, method: str, params: object = None, target: str = NAME) -> dict:
-        since = self.client.mark()
-        call_id = f"feed0000-{since}"
-        message = {} if params is None else {"Params": params}
-        self.client.send({"Type": "Call", "Target": target, "RespondTo": CLIENT, "Method": method, "ID": call_id}, message)
-        return (await self.client.expect(topic(Type="CallResult", ID=call_id), since=since, what=f"CallResult of {method}")).body
-
-    def texts(self) -> list[tuple[LogLevel, str, str]]:
-        return [(e.level, e.source, e.text) for e in self.events.events]
-
-
-def client_peer(hub: HubEndpoints) -> WirePeer:
-    return WirePeer(
-        hub.publish_to,
-        hub.subscribe_to,
-        CLIENT,
-        [f'{{"Type":"CallResult","Target":"{CLIENT}"', f'{{"Type":"Update","Target":"{CLIENT}"', '{"Type":"Log"'],
-    )
-
-
-@pytest.fixture
-async def floor(hub: HubEndpoints) -> AsyncIterator[Floor]:
-    store = FakeStore.on(hub)
-    store.values["CurrentShow"] = "Morning"
-    client = client_peer(hub)
-    events = EventLog()
-    service = SwitchboardService("LAB1", hub, events, **FAST)
-    floor = Floor(service, events, store, client)
-    try:
-        await store.start()
-        store.start_heartbeat(period=0.05)  # Startup goes out on the first Identify instead of after the wait
-        await client.start()
-        await service.start()
-        await wait_until(lambda: service.store_link == StoreLink.ANSWERED and service.current_show == "Morning", what="online")
-        await client.ask(
-            lambda: client.send({"Type": "Get", "Target": NAME, "Name": "Role", "RespondTo": CLIENT}),
-            topic(Type="Update", Target=CLIENT, Name="Role"),
-            what="first answer",
-        )
-        yield floor
-    finally:
-        await service.stop()
-        await client.stop()
-        await store.stop()
 
 
 # ------------------------------------------------------------------------- Calls

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from backend.app.demo_stack import DemoStack, DemoStackError
+from backend.app.serve import with_demo_floor
+from backend.app.settings import default_text, parse, with_changes
+from backend.sim.demo_devices import DEMO_DEVICES
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.errors import CallFailed, CallTimeout
 from backend.bus.hub_probe import hub_answers
@@ -172,3 +175,25 @@ async def test_the_simulated_services_join_an_existing_hub_from_the_command_line
         if process.poll() is None:
             process.kill()
             process.wait(timeout=5)
+
+
+async def test_the_ready_line_lists_every_demo_device_family(stack: DemoStack) -> None:
+    await stack.start()
+    assert set(stack.devices) == set(DEMO_DEVICES)
+    for family, entries in stack.devices.items():
+        assert entries, f"the demo floor has no {family}"
+        assert getattr(with_demo_floor(parse(default_text()), stack), family), f"{family} entries are not usable settings"
+
+
+def test_the_demo_floor_replaces_the_configured_hub_and_devices() -> None:
+    configured = with_changes(parse(default_text()), cameras=[{"name": "Studio B rig"}], trainers=[{"name": "Rig 1"}])
+    stack = DemoStack()
+    stack.endpoints = HubEndpoints("127.0.0.1", 41001, 41002)
+    stack.devices = {"cameras": [{"name": "Demo rig", "events": "tcp://127.0.0.1:41003", "requests": "tcp://127.0.0.1:41004"}]}
+
+    demo = with_demo_floor(configured, stack)
+
+    assert (demo.bus.pub_port, demo.bus.sub_port, demo.bus.start_hub) == (41001, 41002, False)
+    assert [rig.name for rig in demo.cameras] == ["Demo rig"] and demo.cameras[0].requests == "tcp://127.0.0.1:41004"
+    assert demo.trainers == () and demo.chambers == ()
+    assert configured.cameras[0].name == "Studio B rig"

@@ -1,0 +1,7 @@
+"""Every device family Switchboard drives: the runtime builds one fleet of each."""
+
+from __future__ import annotations
+
+from backend.app.device_fleet import DeviceFleet
+
+FLEET_TYPES: list[type[DeviceFleet]] = []
