@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from backend.app import setting_checks as check
+from backend.chamber.event_names import override_problems
+from backend.chamber.telemetry import CHANNEL_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +62,16 @@ def _name_table(value: Any) -> str | None:
     for key, name in value.items():
         if not isinstance(name, str) or not name.strip():
             return f"'{key}' must be a non-empty event name, not {name!r}"
-    return None
+    problems = override_problems(value)  # only vacuum.md §6 names, no collisions
+    return "; ".join(problems) if problems else None
 
 
 def _limit_table(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return "must be a table of channels"
     for channel, limits in value.items():
+        if channel not in CHANNEL_KEYS:
+            return f"'{channel}' is not a chamber channel; use {', '.join(CHANNEL_KEYS)}"
         if not isinstance(limits, Mapping):
             return f"'{channel}' must be a table with {', '.join(LIMIT_KEYS)}"
         for key, limit in limits.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.app.chamber_fleet import ChamberFleet
 from backend.app.device_fleet import DeviceFleet
 
-FLEET_TYPES: list[type[DeviceFleet]] = []
+FLEET_TYPES: list[type[DeviceFleet]] = [ChamberFleet]
