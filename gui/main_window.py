@@ -23,13 +23,14 @@ from gui.app_context import AppContext
 from gui.event_log_dock import EventLogDock
 from gui.icons import icon, redraw_icons
 from gui.panels.bus.bus_panel import BusPanel
+from gui.panels.chamber.chamber_panel import ChamberPanel
 from gui.panels.panel import Panel
 from gui.panels.store.store_panel import StorePanel
 from gui.sidebar import Sidebar
 from gui.status_bar import StatusBar
 from gui.window_state import WindowState
 
-PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel]
+PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel, ChamberPanel]
 MINIMUM_LEVEL = "State.Panels.EventLog.MinimumLevel"
 """Every panel, in sidebar order. Each device family adds its own."""
 

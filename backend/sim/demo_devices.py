@@ -12,6 +12,8 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from backend.sim.chamber.chamber_demo import demo_chamber
+
 DemoDevice = Callable[[Path], AbstractAsyncContextManager[list[dict[str, Any]]]]
 
-DEMO_DEVICES: dict[str, DemoDevice] = {}
+DEMO_DEVICES: dict[str, DemoDevice] = {"chambers": demo_chamber}
