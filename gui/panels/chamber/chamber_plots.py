@@ -62,7 +62,6 @@ class ChamberPlots(QWidget):
         self.readout.setWordWrap(True)
 
         self.pressure = TimePlot(model.history, PRESSURE, "Pressure", "kPa", log_y=True)
-        self.pressure.getPlotItem().setLabel("left", "Pressure (kPa)")
         self.temperatures = TimePlot(model.history, TEMPERATURES, "Temperature", "°C")
         self.temperatures.setXLink(self.pressure)
         for plot in (self.pressure, self.temperatures):

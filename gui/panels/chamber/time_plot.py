@@ -35,7 +35,8 @@ class TimePlot(pg.PlotWidget):
         self.log_y = log_y
         self.setBackground(colour("base"))
         item = self.getPlotItem()
-        item.setLabel("left", y_label, units=None if log_y else unit)
+        item.setLabel("left", f"{y_label} ({unit})")
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setClipToView(False)
         item.setDownsampling(auto=False)
@@ -44,6 +45,7 @@ class TimePlot(pg.PlotWidget):
         item.setMenuEnabled(False)
         legend = item.addLegend(offset=(6, 6), labelTextColor=colour("text"))
         legend.setBrush(pg.mkBrush(colour("base")))
+        legend.setColumnCount(min(4, len(series)))
         self.curves = {}
         for s in series:
             curve = pg.PlotDataItem(name=s.label, pen=pg.mkPen(s.pen, width=1), connect="finite")
