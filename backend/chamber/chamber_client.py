@@ -71,6 +71,7 @@ class ChamberClient:
         self._last_telemetry = time.monotonic()
         self._started_at = time.monotonic()
         self._seen_unknown: set[str] = set()
+        self._probes: set[asyncio.Task] = set()
         self._had_telemetry = False
 
     @property
@@ -85,9 +86,10 @@ class ChamberClient:
                        asyncio.create_task(self._watch(), name=f"chamber {self.name} watchdog")]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._probes]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
@@ -125,7 +127,8 @@ class ChamberClient:
             await asyncio.sleep(self.backoff[0])
 
     def _new_connection(self) -> tuple[socketio.AsyncClient, asyncio.Event]:
-        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        # handle_sigint=False: engineio would otherwise take over SIGINT from the app (its Ctrl+C handling)
+        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False, handle_sigint=False)
         dropped = asyncio.Event()
         sio.on("disconnect", lambda *_: dropped.set())
         sio.on("*", self._on_event)
@@ -166,7 +169,9 @@ class ChamberClient:
             self.model.set_link(link)
             if link is LinkState.LOST and self._dropped is not None and now - last_probe > self.lost_after:
                 last_probe = now
-                asyncio.create_task(self._probe(self._dropped))
+                probe = asyncio.create_task(self._probe(self._dropped), name=f"chamber {self.name} probe")
+                self._probes.add(probe)
+                probe.add_done_callback(self._probes.discard)
 
     async def _probe(self, dropped: asyncio.Event) -> None:
         """No telemetry for long on an open connection: ask; no answer means it is half-open."""
@@ -200,6 +205,10 @@ class ChamberClient:
         try:
             apply_push(self.model, push, decode(raw))
         except MalformedPayload as error:
+            self._malformed(event, error)
+            return
+        except Exception as error:  # a payload shape nobody foresaw: never let it kill the link
+            log.exception("Chamber '%s': %s could not be applied", self.name, event, extra=SOURCE)
             self._malformed(event, error)
             return
         if push == "telemetry":

@@ -12,7 +12,7 @@ import enum
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 
 class MalformedPayload(ValueError):
@@ -57,6 +57,17 @@ def number(payload: dict[str, Any], key: str) -> float:
     return float(value)
 
 
+E = TypeVar("E", bound=enum.Enum)
+
+
+def read_enum(kind: type[E], value: Any, otherwise: E) -> E:
+    """The member of `kind` whose wire value is `value`, or `otherwise` (lenient input, §7)."""
+    try:
+        return kind(value)
+    except ValueError:
+        return otherwise
+
+
 class Result(enum.Enum):
     """The documented `result` values; anything else reads as ERROR (§7)."""
 
@@ -66,10 +77,7 @@ class Result(enum.Enum):
 
     @classmethod
     def read(cls, value: Any) -> Result:
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.ERROR
+        return read_enum(cls, value, cls.ERROR)
 
 
 @dataclass(frozen=True)

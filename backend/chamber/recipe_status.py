@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from backend.chamber.payload import number
+from backend.chamber.payload import number, read_enum
 
 
 class RunState(enum.Enum):
@@ -24,10 +24,7 @@ class RunState(enum.Enum):
 
     @classmethod
     def read(cls, value: Any) -> RunState:
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
+        return read_enum(cls, value, cls.UNKNOWN)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -139,3 +140,27 @@ async def test_refused_connections_then_listening_again_with_the_run_going_on(si
     started = sim.device.physics.sim_time_s
     await wait_until(lambda: sim.listening, timeout=10)
     assert sim.device.physics.sim_time_s > started and sim.device.run.state == "running"
+
+
+async def test_switchboard_sim_chamber_runs_alone_on_its_port_and_stops_on_sigint() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from backend.chamber.chamber_client import ChamberClient
+    from backend.chamber.chamber_model import ChamberModel
+    from tests.helpers import free_port
+
+    port = free_port()
+    command = [sys.executable, "-m", "backend.sim", "chamber", "--port", str(port), "--time-scale", "60", "--telemetry-hz", "5"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    client = ChamberClient(ChamberModel("CLI"), f"http://127.0.0.1:{port}", backoff=(0.1, 0.5))
+    try:
+        await client.start()
+        await wait_until(lambda: client.model.latest is not None, timeout=30, what="telemetry from the CLI simulator")
+        assert (await client.cancel_recipe()).message.startswith("Could not cancel")
+    finally:
+        await client.stop()
+        process.send_signal(signal.SIGINT)
+        code = await asyncio.to_thread(process.wait, 15)
+    assert code == 0, process.stderr.read()
