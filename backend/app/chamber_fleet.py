@@ -21,6 +21,7 @@ from backend.chamber.chamber_model import ChamberModel
 from backend.chamber.errors import ChamberError
 from backend.chamber.payload import Reply
 from backend.chamber.recipe import InvalidRecipe, Recipe, make_recipe
+from backend.chamber.telemetry_history import capacity_for
 from backend.observable import Signal
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class ChamberFleet(DeviceFleet):
     async def start(self, entries: Sequence[ChamberSettings]) -> None:
         await super().start(entries)
         for entry in entries:
-            model = ChamberModel(entry.name)
+            model = ChamberModel(entry.name, capacity_for(rate_hz=entry.telemetry_hz))
             client = ChamberClient(model, entry.url, entry.event_names)
             self.chambers[entry.name] = Chamber(entry, model, client)
             self._unobserve.append(model.observe(self._publish_status))

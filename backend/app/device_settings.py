@@ -40,6 +40,8 @@ class ChamberSettings:
     url: str = "http://127.0.0.1:8080"
     event_names: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    telemetry_hz: float = 1.0
+    """The chamber's telemetry rate (vacuum.md §6: 0.2–10 Hz): the history holds 24 h at this rate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,12 @@ def _limit_table(value: Any) -> str | None:
     return None
 
 
+def _rate(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.2 <= value <= 10:
+        return f"must be a number of Hz within 0.2–10, not {value!r}"
+    return None
+
+
 FAMILIES: dict[str, type[DeviceSettings]] = {
     "cameras": CameraRigSettings,
     "chambers": ChamberSettings,
@@ -92,7 +100,8 @@ FAMILIES: dict[str, type[DeviceSettings]] = {
 }
 _CHECKS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "cameras": {"name": check.device_name, "events": check.zmq_tcp_endpoint, "requests": check.zmq_tcp_endpoint},
-    "chambers": {"name": check.device_name, "url": check.http_url, "event_names": _name_table, "limits": _limit_table},
+    "chambers": {"name": check.device_name, "url": check.http_url, "event_names": _name_table, "limits": _limit_table,
+                 "telemetry_hz": _rate},
     "trainers": {"name": check.device_name, "host": check.host, "pub_port": check.port, "rep_port": check.port},
 }
 

@@ -29,6 +29,6 @@ async def demo_chamber(workdir: Path) -> AsyncIterator[list[dict[str, Any]]]:
     server.device.pump(True)
     await server.start()
     try:
-        yield [{"name": "XO-VAC 1", "url": server.url, "limits": DEMO_LIMITS}]
+        yield [{"name": "XO-VAC 1", "url": server.url, "limits": DEMO_LIMITS, "telemetry_hz": DEMO_TELEMETRY_HZ}]
     finally:
         await server.stop()

@@ -140,7 +140,7 @@ class ChamberPlots(QWidget):
         self._dirty = False
         self._drawn_range = current
         for plot in (self.pressure, self.temperatures):
-            plot.redraw(*current)
+            plot.redraw(*current, fit_y=self.following)
 
     def _cursor(self, plot: TimePlot, position: QPointF) -> None:
         box = plot.getPlotItem().getViewBox()

@@ -43,10 +43,10 @@ class TimePlot(pg.PlotWidget):
         item.setClipToView(False)
         item.setDownsampling(auto=False)
         item.setLogMode(y=log_y)
-        item.enableAutoRange(x=False, y=True)
+        item.enableAutoRange(x=False, y=not log_y)
         item.setMenuEnabled(False)
+        # A legend without a background: a filled box would hide the curves behind it.
         legend = item.addLegend(offset=(6, 6), labelTextColor=colour("text"))
-        legend.setBrush(pg.mkBrush(colour("base")))
         legend.setColumnCount(min(4, len(series)))
         self.curves = {}
         for s in series:
@@ -56,15 +56,29 @@ class TimePlot(pg.PlotWidget):
             self.curves[s.key] = curve
         self.points_drawn = 0
 
-    def redraw(self, start: float, end: float) -> None:
-        """Redraw every curve for the time window [start, end]."""
+    def redraw(self, start: float, end: float, fit_y: bool = True) -> None:
+        """Redraw every curve for the time window [start, end]; a log axis is fitted to whole decades."""
         width = max(50, int(self.getPlotItem().getViewBox().width()))
         margin = (end - start) * 0.01
         self.points_drawn = 0
+        low, high = np.inf, -np.inf
         for s in self.series:
             times, values = self.history.window(s.key, start - margin, end + margin)
             xs, ys = minmax_decimate(times, values, width)
             if self.log_y:
                 ys = np.where(ys > 0, ys, np.nan)
+                if np.isfinite(ys).any():
+                    low, high = min(low, float(np.nanmin(ys))), max(high, float(np.nanmax(ys)))
             self.curves[s.key].setData(xs, ys, connect="finite")
             self.points_drawn += len(xs)
+        if self.log_y and fit_y and np.isfinite(low):
+            self.fit_decades(low, high)
+
+    def fit_decades(self, low: float, high: float) -> None:
+        """Show whole decades around [low, high]: pyqtgraph draws no log ticks inside one decade,
+        and a range that does not follow the noise keeps the axis still."""
+        first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+        if last <= first:
+            last = first + 1
+        if self.getPlotItem().getViewBox().viewRange()[1] != [first, last]:
+            self.setYRange(first, last, padding=0)
