@@ -111,7 +111,7 @@ async def test_venting_asks_first_and_a_no_sends_nothing(hub, tmp_path, qtbot) -
         await wait_until(lambda: server.device.physics.vent_open, timeout=10, what="the vent to open")
 
 
-async def test_tiles_are_coloured_by_the_chambers_limits_and_grey_when_data_stops(hub, tmp_path) -> None:
+async def test_tiles_are_coloured_by_limits_grey_when_data_stops_and_live_again_after_a_restart(hub, tmp_path) -> None:
     async with chamber_floor(hub, tmp_path) as (_floor, view, server):
         await wait_until(lambda: view.tiles.tiles["shroud"].property("state") == "ok", timeout=10)
         server.device.set_temperature({"targetT": 60.0})
@@ -120,6 +120,14 @@ async def test_tiles_are_coloured_by_the_chambers_limits_and_grey_when_data_stop
         await wait_until(lambda: view.model.link is LinkState.STALE, timeout=15)
         await wait_until(lambda: view.tiles.tiles["shroud"].property("state") == "off", timeout=5)
         assert "STALE" in view.banner.text() and view.banner.property("state") == "warning"
+        await server.start()  # the chamber comes back on the same port: no operator action
+        seen = len(view.model.history)
+        await wait_until(lambda: view.model.link is LinkState.LIVE and len(view.model.history) > seen + 3, timeout=20)
+        await wait_until(lambda: view.banner.property("state") == "ok" and view.tiles.tiles["shroud"].property("state") != "off",
+                         timeout=5)
+        drawn_until = lambda: view.plots.temperatures.curves["shroud"].getData()[0][-1]  # noqa: E731
+        after_restart = view.model.latest.t
+        await wait_until(lambda: drawn_until() >= after_restart, timeout=10, what="the plots to resume")
 
 
 async def test_recording_and_exporting_write_csv_files_and_show_their_paths(hub, tmp_path, qtbot) -> None:

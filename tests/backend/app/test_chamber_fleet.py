@@ -75,3 +75,24 @@ async def test_cancel_with_nothing_running_is_a_refusal_naming_the_chamber(floor
     assert "Chamber 'XO 1' refused CancelRecipe (warning): Could not cancel server running" in answer["Failure"]
     refusal = next(r for r in caplog.records if "refused Cancel recipe" in r.getMessage())
     assert refusal.levelname == "WARNING" and refusal.source == "Chamber"  # reaches the event log dock
+
+
+async def test_several_chambers_at_once_each_addressed_by_name(floor: Floor, tmp_path: Path) -> None:
+    servers = [ChamberServer(port=0, time_scale=600.0, telemetry_hz=10.0, seed=n) for n in (1, 2)]
+    for server in servers:
+        await server.start()
+    fleet = ChamberFleet(floor.events, AuditLog(tmp_path / "audit.jsonl"))
+    await fleet.start(tuple(ChamberSettings(f"XO {n}", server.url) for n, server in enumerate(servers, start=1)))
+    fleet.bind(floor.service)
+    try:
+        await wait_until(lambda: all(c.model.connected for c in fleet.chambers.values()), timeout=15)
+        answer = await floor.call("LoadRecipe", {"Chamber": "XO 2", "Name": "second", "Steps": [[30, 600]]})
+        assert answer["Result"]["Chamber"] == "XO 2"
+        assert (servers[0].device.run.state, servers[1].device.run.name) == ("idle", "second")
+        await wait_until(lambda: set(floor.service.state.get("Chambers", {})) == {"XO 1", "XO 2"}
+                         and floor.service.state["Chambers"]["XO 2"]["Recipe"]["Name"] == "second", timeout=10)
+    finally:
+        fleet.unbind()
+        await fleet.stop()
+        for server in servers:
+            await server.stop()
