@@ -32,13 +32,18 @@ def fed_model(samples: int, step_s: float = 1.0) -> ChamberModel:
     return model
 
 
-def test_a_long_window_is_drawn_at_screen_resolution(qtbot) -> None:
-    model = fed_model(20_000)
+def shown_plots(qtbot, model: ChamberModel, window_index: int) -> ChamberPlots:
     plots = ChamberPlots(model)
     qtbot.addWidget(plots)
     plots.resize(900, 600)
     plots.show()
-    plots.window_choice.setCurrentIndex(4)  # 24 h: every sample is in the window
+    plots.window_choice.setCurrentIndex(window_index)
+    return plots
+
+
+def test_a_long_window_is_drawn_at_screen_resolution(qtbot) -> None:
+    model = fed_model(20_000)
+    plots = shown_plots(qtbot, model, 4)  # 24 h: every sample is in the window
     plots.refresh()
     width = int(plots.temperatures.getPlotItem().getViewBox().width())
     drawn = plots.temperatures.curves["shroud"].getData()[0]
@@ -50,11 +55,7 @@ def test_a_long_window_is_drawn_at_screen_resolution(qtbot) -> None:
 
 def test_pause_freezes_the_picture_and_a_pan_stops_following(qtbot) -> None:
     model = fed_model(300)
-    plots = ChamberPlots(model)
-    qtbot.addWidget(plots)
-    plots.resize(900, 600)
-    plots.show()
-    plots.window_choice.setCurrentIndex(0)  # 1 min
+    plots = shown_plots(qtbot, model, 0)  # 1 min
     plots.refresh()
     assert plots.visible_range() == (model.latest.t - 60, model.latest.t)
     qtbot.mouseClick(plots.pause_button, Qt.MouseButton.LeftButton)
