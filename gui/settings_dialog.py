@@ -14,12 +14,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from backend.app.device_settings import FAMILIES
 from backend.app.settings import THEMES, Settings, SettingsError, with_changes
 from backend.bus.naming import machine_name_from_host
+from gui.device_list_editor import TITLES, DeviceListEditor
 from gui.widgets import ok_cancel, validation_message
 
 
@@ -28,7 +31,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(560)
         self.original = settings
         self.result_settings: Settings | None = None
 
@@ -63,8 +66,21 @@ class SettingsDialog(QDialog):
         where.setWordWrap(True)
         buttons = ok_cancel(self, self.try_accept)
 
+        general = QWidget()
+        general.setLayout(form)
+        self.devices = {family: DeviceListEditor(family, getattr(settings, family)) for family in FAMILIES}
+        devices = QWidget()
+        devices_layout = QVBoxLayout(devices)
+        for family, editor in self.devices.items():
+            devices_layout.addWidget(self._section(TITLES[family]))
+            devices_layout.addWidget(editor)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("SettingsTabs")
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(devices, "Devices")
+
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(self.problems)
         layout.addWidget(where)
         layout.addWidget(buttons)
@@ -83,8 +99,9 @@ class SettingsDialog(QDialog):
         label.setObjectName("SectionTitle")
         return label
 
-    def values(self) -> dict[str, dict[str, object]]:
+    def values(self) -> dict[str, object]:
         return {
+            **{family: editor.values() for family, editor in self.devices.items()},
             "bus": {
                 "host": self.host.text().strip(),
                 "pub_port": self.pub_port.value(),

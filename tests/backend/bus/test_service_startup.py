@@ -121,7 +121,8 @@ async def test_the_stores_reset_restores_the_defaults_and_is_answered_with_an_up
     store.states[NAME] = {"Mode": "Live", "Gain": {"Left": 3, "Right": 4}}
     service = make_service(hub)
     async with service:
-        await wait_until(lambda: service.state["Mode"] == "Live", what="the stored State")
+        # The Update of the stored State must be in before the mark, or it would pass for the answer to the Reset.
+        await store.expect(lambda w: w.raw_topic == UPDATE_OF_STATE and w.body["Value"].get("Mode") == "Live", what="Update of the stored State")
         since = store.mark()
         store.send({"Type": "Reset", "Target": NAME})
         update = await store.expect(lambda w: w.raw_topic == UPDATE_OF_STATE, since=since, what="Update after Reset")
