@@ -145,3 +145,14 @@ async def test_recording_and_exporting_write_csv_files_and_show_their_paths(hub,
         await wait_until(lambda: "Exported" in view.file_label.text(), timeout=10)
         exported = Path(view.file_label.text().rsplit(" to ", 1)[1])
         assert exported.exists() and len(exported.read_text("utf-8").splitlines()) > 2
+
+
+async def test_a_chamber_that_does_not_answer_is_a_sentence_in_the_panel_and_the_event_log(hub, tmp_path, qtbot, caplog) -> None:
+    async with chamber_floor(hub, tmp_path) as (_floor, view, server):
+        await server.inject({"set": {"ack": "drop"}})
+        qtbot.mouseClick(view.controls.pump_on, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: "did not answer" in view.outcome.text(), timeout=15, what="the timeout sentence")
+        assert f"Chamber '{NAME}' did not answer pump_on within 5 s" in view.outcome.text()
+        assert view.outcome.property("state") == "error"
+        logged = [r for r in caplog.records if getattr(r, "source", "") == "Chamber" and "did not answer pump_on" in r.getMessage()]
+        assert logged and logged[0].levelname == "WARNING"
