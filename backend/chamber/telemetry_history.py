@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from backend.chamber.block_summary import BlockSummary
 from backend.chamber.ring_buffer import RingBuffer
 
 LONGEST_WINDOW_S = 24 * 3600.0
@@ -30,20 +29,16 @@ class TelemetryHistory:
         self.capacity = capacity
         self.times = RingBuffer(capacity, np.float64)
         self.channels = {key: RingBuffer(capacity, np.float32) for key in self.keys}
-        self.blocks = BlockSummary(self.keys, capacity)
 
     def append(self, t: float, values: dict[str, float]) -> None:
         self.times.append(t)
         for key, buffer in self.channels.items():
             buffer.append(values.get(key, np.nan))
-        self.blocks.append(t, values)
 
     def extend(self, times: np.ndarray, values: dict[str, np.ndarray]) -> None:
-        full = {key: values[key] if key in values else np.full(len(times), np.nan, np.float32) for key in self.keys}
         self.times.extend(times)
         for key, buffer in self.channels.items():
-            buffer.extend(full[key])
-        self.blocks.extend(np.asarray(times), full)
+            buffer.extend(values[key] if key in values else np.full(len(times), np.nan))
 
     def __len__(self) -> int:
         return self.times.count
@@ -57,5 +52,4 @@ class TelemetryHistory:
 
     @property
     def nbytes(self) -> int:
-        summaries = self.blocks.starts.nbytes + sum(b.nbytes for b in (*self.blocks.mins.values(), *self.blocks.maxs.values()))
-        return self.times.nbytes + sum(b.nbytes for b in self.channels.values()) + summaries
+        return self.times.nbytes + sum(b.nbytes for b in self.channels.values())

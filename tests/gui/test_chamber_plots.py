@@ -69,19 +69,3 @@ def test_pause_freezes_the_picture_and_a_pan_stops_following(qtbot) -> None:
     plots.pressure.getPlotItem().getViewBox().sigRangeChangedManually.emit([True, False])
     assert not plots.following and not plots.follow_button.isChecked()
     plots.close_view()
-
-
-def test_a_dense_window_is_drawn_from_block_summaries_and_still_shows_the_newest_spike() -> None:
-    from backend.chamber.telemetry_history import TelemetryHistory
-    from gui.panels.chamber.decimation import decimated_window
-
-    n = 300_000
-    history = TelemetryHistory(["a"], n)
-    values = np.sin(np.arange(n) / 5000).astype(np.float32)
-    values[123_456] = 7.0
-    values[-1] = -9.0  # the newest sample, not yet in a completed block
-    history.extend(np.arange(n, dtype=float), {"a": values})
-    xs, ys = decimated_window(history, "a", 0.0, float(n), 500)
-    assert len(xs) <= 2 * 500 + 4
-    assert ys.max() == 7.0 and ys.min() == -9.0
-    assert np.all(np.diff(xs) >= 0)

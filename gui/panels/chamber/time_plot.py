@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from backend.chamber.telemetry_history import TelemetryHistory
-from gui.panels.chamber.decimation import decimated_window
+from gui.panels.chamber.decimation import minmax_decimate
 from gui.theme import colour
 
 
@@ -63,7 +63,8 @@ class TimePlot(pg.PlotWidget):
         self.points_drawn = 0
         low, high = np.inf, -np.inf
         for s in self.series:
-            xs, ys = decimated_window(self.history, s.key, start - margin, end + margin, width)
+            times, values = self.history.window(s.key, start - margin, end + margin)
+            xs, ys = minmax_decimate(times, values, width)
             if self.log_y:
                 ys = np.where(ys > 0, ys, np.nan)
                 if np.isfinite(ys).any():

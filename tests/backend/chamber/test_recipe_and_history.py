@@ -63,19 +63,3 @@ def test_history_memory_is_fixed_and_windows_select_by_time() -> None:
     times, values = history.window("a", 990.0)
     assert list(times) == [990.0 + i for i in range(10)] and values[0] == 1980.0
     assert np.isnan(history.window("b", 995.0)[1]).all()
-
-
-def test_block_summaries_hold_each_blocks_min_and_max_whether_fed_one_by_one_or_in_bulk() -> None:
-    rng = np.random.default_rng(3)
-    times = np.arange(1000, dtype=float)
-    values = rng.normal(0, 1, 1000).astype(np.float32)
-    one_by_one, bulk = TelemetryHistory(["a"], 2000), TelemetryHistory(["a"], 2000)
-    for t, v in zip(times, values):
-        one_by_one.append(float(t), {"a": float(v)})
-    bulk.extend(times[:10], {"a": values[:10]})
-    bulk.extend(times[10:], {"a": values[10:]})
-    for history in (one_by_one, bulk):
-        starts, lows, highs = history.blocks.window("a", 0.0, 1000.0)
-        assert list(starts[:2]) == [0.0, 64.0] and len(starts) == 1000 // 64
-        assert lows[1] == values[64:128].min() and highs[1] == values[64:128].max()
-        assert history.blocks.pending == 1000 % 64
