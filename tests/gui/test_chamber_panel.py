@@ -99,6 +99,8 @@ async def test_an_alarm_is_shown_and_acknowledged(hub, tmp_path, qtbot) -> None:
         qtbot.mouseClick(view.alarms.acknowledge_button, Qt.MouseButton.LeftButton)
         await wait_until(lambda: view.alarms.table.rowCount() == 0, timeout=10, what="the acknowledged alarm to leave")
         assert "acknowledged" in view.outcome.text()
+        await wait_until(lambda: (tmp_path / "audit.jsonl").exists() and "Acknowledge alarm" in (tmp_path / "audit.jsonl").read_text("utf-8"),
+                         timeout=10, what="the acknowledgement in the audit log")
 
 
 async def test_venting_asks_first_and_a_no_sends_nothing(hub, tmp_path, qtbot) -> None:

@@ -192,8 +192,8 @@ class ChamberView(QWidget):
 
     async def _acknowledge(self, code: str) -> None:
         if self.model.acknowledge_alarm(code):
-            await self.audit.record(f"Chamber '{self.model.name}'", "Acknowledge alarm", {"Code": code}, "acknowledged")
             self.say("ok", f"Alarm {code} acknowledged.")
+            await self.audit.record(f"Chamber '{self.model.name}'", "Acknowledge alarm", {"Code": code}, "acknowledged")
 
     async def _load_library(self) -> None:
         self.editor.show_library(await self.library.load_all())
