@@ -291,6 +291,9 @@ class ChamberClient:
                 apply_status(self.model, reply.extra.get("status"))
             except MalformedPayload as error:
                 self._malformed(ack_name(self.names.wire("get_status")), error)
+            except Exception as error:  # a status shape nobody foresaw: never let it end the link's supervision
+                log.exception("Chamber '%s': the status could not be applied", self.name, extra=SOURCE)
+                self._malformed(ack_name(self.names.wire("get_status")), error)
         return reply
 
 

@@ -42,6 +42,10 @@ def decode(raw: Any) -> dict[str, Any]:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
         raise MalformedPayload(f"payload is not valid JSON ({error.msg} at character {error.pos}): {raw[:80]!r}") from None
+    except ValueError as error:  # an integer of more digits than Python converts (4300)
+        raise MalformedPayload(f"payload is not usable JSON ({error}): {raw[:80]!r}") from None
+    except RecursionError:
+        raise MalformedPayload(f"payload is nested too deeply to read: {raw[:80]!r}") from None
     if isinstance(value, str):  # a JSON string holding a JSON string: decode once more
         return decode(value)
     if not isinstance(value, dict):

@@ -6,6 +6,8 @@ import asyncio
 import logging
 
 import pytest
+import socketio
+from aiohttp import web
 
 from backend.chamber.chamber_client import ChamberClient
 from backend.chamber.chamber_model import ChamberModel, LinkState
@@ -266,3 +268,38 @@ async def test_renamed_events_in_the_settings_reach_a_chamber_using_those_names(
         await plain.stop()
     finally:
         await server.stop()
+
+
+async def test_a_status_answer_too_odd_to_read_is_logged_and_the_link_stays_supervised(caplog: pytest.LogCaptureFixture) -> None:
+    """A chamber whose get_status_ack holds an integer of 5000 digits (json cannot convert it):
+    a counted, logged sentence; the supervisor lives on and reconnects after a drop."""
+    caplog.set_level(logging.WARNING)
+    sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False)
+    sids: list[str] = []
+    odd = '{"result": "success", "message": "", "status": {"telemetry": {"pressureKPa": %s}}}' % ("9" * 5000)
+
+    @sio.on("connect")
+    async def _connected(sid: str, *_: object) -> None:
+        sids.append(sid)
+
+    @sio.on("get_status")
+    async def _status(sid: str, *_: object) -> None:
+        await sio.emit("get_status_ack", odd, to=sid)
+
+    app = web.Application()
+    sio.attach(app)
+    runner = web.AppRunner(app, shutdown_timeout=0.25)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    client = ChamberClient(ChamberModel("Odd"), f"http://127.0.0.1:{port}", backoff=(0.05, 0.2))
+    await client.start()
+    try:
+        await wait_until(lambda: client.model.malformed_count == 1, timeout=15, what="the odd status, counted")
+        assert "a malformed get_status_ack was ignored" in caplog.text and "4300 digits" in caplog.text
+        await sio.disconnect(sids[0])
+        await wait_until(lambda: client.connects == 2 and client.model.malformed_count == 2, timeout=15,
+                         what="a reconnect by the supervisor")
+    finally:
+        await client.stop()
+        await runner.cleanup()

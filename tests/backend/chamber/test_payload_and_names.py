@@ -54,3 +54,13 @@ def test_bad_overrides_are_refused_with_the_reason(overrides: dict, phrase: str)
     assert any(phrase in problem for problem in override_problems(overrides))
     with pytest.raises(ValueError):
         EventNames(overrides)
+
+
+@pytest.mark.parametrize("raw, phrase", [
+    ('{"result": "success", "big": %s}' % ("9" * 5000), "4300 digits"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_json_python_cannot_convert_is_malformed_not_a_stray_error(raw: str, phrase: str) -> None:
+    with pytest.raises(MalformedPayload, match=phrase):
+        decode(raw)
+
