@@ -54,11 +54,16 @@ def decode(raw: Any) -> dict[str, Any]:
 
 
 def number(payload: dict[str, Any], key: str) -> float:
-    """A finite number at `key`, or NaN when missing or not a number (lenient: one bad field is a gap)."""
+    """A finite number at `key`, or NaN when missing, not a number or not finite (JSON's 1e400 reads
+    as infinity; an integer beyond float range cannot be one): lenient, one bad field is a gap."""
     value = payload.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return math.nan
-    return float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
 
 
 E = TypeVar("E", bound=enum.Enum)

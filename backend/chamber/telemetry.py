@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from backend.chamber.payload import number
 
 N_TECS = 2
@@ -42,6 +44,7 @@ CHANNEL_BY_KEY = {c.key: c for c in CHANNELS}
 _TOP_LEVEL = {"pressure": "pressureKPa", "shroud": "shroudT", "part": "partT", "setpoint": "setpointT",
               "coolant": "coolantT", "ambient": "ambientT"}
 _TEC_FIELDS = {"int": "intT", "ext": "extT", "power": "powerPct"}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)  # the history's value type (telemetry_history.py)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Telemetry:
 
     @classmethod
     def read(cls, payload: dict[str, Any]) -> Telemetry:
-        values = {key: number(payload, wire) for key, wire in _TOP_LEVEL.items()}
+        values = {key: _reading(payload, wire) for key, wire in _TOP_LEVEL.items()}
         for i in range(1, N_TECS + 1):
             for part in _TEC_FIELDS:
                 values[f"tec{i}_{part}"] = math.nan
@@ -63,7 +66,7 @@ class Telemetry:
         for tec in tecs if isinstance(tecs, list) else ():
             if isinstance(tec, dict) and tec.get("id") in range(1, N_TECS + 1):
                 for part, wire in _TEC_FIELDS.items():
-                    values[f"tec{tec['id']}_{part}"] = number(tec, wire)
+                    values[f"tec{tec['id']}_{part}"] = _reading(tec, wire)
         t_ms = number(payload, "t")
         t = t_ms / 1000.0 if math.isfinite(t_ms) else time.time()
         return cls(t, values, _flag(payload.get("pumpOn")), _flag(payload.get("ventOpen")))
@@ -72,6 +75,12 @@ class Telemetry:
         """JSON-able (NaN → None), for the bus State."""
         readings: dict[str, Any] = {k: (None if math.isnan(v) else round(v, 4)) for k, v in self.values.items()}
         return {"Time": self.t, **readings, "pumpOn": self.pump_on, "ventOpen": self.vent_open}
+
+
+def _reading(payload: dict[str, Any], key: str) -> float:
+    """A channel value; one the float32 history cannot hold (it would turn infinite) is a gap, NaN."""
+    value = number(payload, key)
+    return value if abs(value) <= _FLOAT32_MAX else math.nan
 
 
 def _flag(value: Any) -> bool | None:

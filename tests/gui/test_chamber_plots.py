@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from backend.chamber.chamber_model import ChamberModel
+from backend.chamber.payload import decode
 from backend.chamber.telemetry import CHANNEL_KEYS, Telemetry
 from gui.panels.chamber.chamber_plots import ChamberPlots
 from gui.panels.chamber.decimation import minmax_decimate
@@ -68,4 +69,15 @@ def test_pause_freezes_the_picture_and_a_pan_stops_following(qtbot) -> None:
     assert plots.visible_range()[1] == model.latest.t
     plots.pressure.getPlotItem().getViewBox().sigRangeChangedManually.emit([True, False])
     assert not plots.following and not plots.follow_button.isChecked()
+    plots.close_view()
+
+
+def test_an_absurd_reading_leaves_the_plots_drawing(qtbot) -> None:
+    model = fed_model(200)
+    raw = f'{{"t": {(model.latest.t + 1) * 1000:.0f}, "pressureKPa": 1e400, "shroudT": 1e300, "partT": 20}}'
+    model.add_telemetry(Telemetry.read(decode(raw)))
+    plots = shown_plots(qtbot, model, 0)
+    plots.refresh()                                                        # raised OverflowError every frame before
+    assert len(plots.temperatures.curves["part"].getData()[0]) > 0
+    assert np.isfinite(plots.pressure.getPlotItem().getViewBox().viewRange()[1]).all()
     plots.close_view()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from backend.chamber.event_names import XOVAC_EVENT_NAMES, EventNames, override_problems
 from backend.chamber.payload import MalformedPayload, Reply, Result, decode, encode
+from backend.chamber.telemetry import Telemetry
 
 
 def test_a_json_string_and_an_object_decode_to_the_same_dict() -> None:
@@ -64,3 +66,10 @@ def test_json_python_cannot_convert_is_malformed_not_a_stray_error(raw: str, phr
     with pytest.raises(MalformedPayload, match=phrase):
         decode(raw)
 
+
+def test_odd_numbers_in_telemetry_are_gaps_not_infinities() -> None:
+    raw = ('{"t": 1732190400000, "pressureKPa": 1e400, "shroudT": -1e400, "partT": %s, "setpointT": 1e300, '
+           '"coolantT": "27.5", "ambientT": 22.0, "tec": [{"id": 1, "intT": 1e39, "powerPct": 40}]}' % ("9" * 400))
+    values = Telemetry.read(decode(raw)).values
+    assert all(math.isnan(values[key]) for key in ("pressure", "shroud", "part", "setpoint", "coolant", "tec1_int"))
+    assert (values["ambient"], values["tec1_power"]) == (22.0, 40.0)
