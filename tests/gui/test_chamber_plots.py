@@ -72,6 +72,26 @@ def test_pause_freezes_the_picture_and_a_pan_stops_following(qtbot) -> None:
     plots.close_view()
 
 
+def test_decimation_columns_are_slices_of_time_so_the_oldest_samples_are_not_lumped_at_the_edge() -> None:
+    x = np.arange(2_999, dtype=float)            # not a whole number of samples per column
+    y = x.astype(np.float32)                     # a ramp: a point's value is its own time
+    xs, ys = minmax_decimate(x, y, 1_000)
+    column_s = (x[-1] - x[0]) / 1_000
+    assert len(xs) <= 2 * 1_000
+    assert np.all(np.diff(np.unique(xs)) <= 2 * column_s)              # no column spans a third of the window
+    assert np.all(np.abs(ys - xs) <= column_s + 1)                     # each value is drawn near its own time
+    assert (xs[0], ys[-1]) == (0.0, 2_998.0)                           # both edges of the window are there
+
+
+def test_decimation_across_a_gap_and_nan_keeps_times_and_breaks() -> None:
+    x = np.concatenate((np.arange(1_000.0), 50_000 + np.arange(1_000.0)))  # a link lost for 13 hours
+    y = np.ones(2_000, dtype=np.float32)
+    y[1_300:1_600] = np.nan                                                # a sensor gap of 300 s (3 columns)
+    xs, ys = minmax_decimate(x, y, 500)
+    assert not np.any((xs > 999) & (xs < 50_000))                          # nothing drawn inside the gap
+    assert np.isnan(ys).any() and np.nanmax(ys) == 1.0                     # the NaN stretch still breaks the curve
+
+
 def test_an_absurd_reading_leaves_the_plots_drawing(qtbot) -> None:
     model = fed_model(200)
     raw = f'{{"t": {(model.latest.t + 1) * 1000:.0f}, "pressureKPa": 1e400, "shroudT": 1e300, "partT": 20}}'

@@ -5,6 +5,10 @@ the samples that fall into it, so peaks stay visible and a 24-hour window costs 
 same to draw as a 1-minute one. pyqtgraph's own downsampling is not used: PlotItem
 overwrites per-curve settings when a curve is added (§6 gotcha), and its cost grows
 with the data, this one with the pixel width.
+
+Columns are slices of time, not counts of samples: a column holds the samples whose
+time falls into it, so the oldest samples are not lumped into one column at the window's
+edge, and across a gap in the data (a lost link) the columns stay where their times are.
 """
 
 from __future__ import annotations
@@ -13,20 +17,17 @@ import numpy as np
 
 
 def minmax_decimate(x: np.ndarray, y: np.ndarray, width_px: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most 2 × `width_px` points keeping each column's min and max (NaN only where a column is all NaN)."""
+    """At most 2 × `width_px` points keeping each column's min and max (NaN only where a column is all NaN).
+
+    `x` must be increasing (the history's times are)."""
     width_px = max(1, int(width_px))
     if len(y) <= 2 * width_px:
         return x, y
-    per_column = len(y) // width_px
-    n = per_column * width_px
-    start = len(y) - n                                    # whole columns of the newest samples
-    columns = y[start:].reshape(width_px, per_column)
-    lows = np.fmin.reduce(columns, axis=1)
-    highs = np.fmax.reduce(columns, axis=1)
-    xs = np.repeat(x[start::per_column][:width_px], 2)
+    edges = x[0] + (x[-1] - x[0]) * (np.arange(width_px) / width_px)
+    starts = np.searchsorted(x, edges, side="left")
+    starts = starts[np.concatenate(([True], np.diff(starts) > 0))]   # columns with no sample drop out
+    lows = np.fmin.reduceat(y, starts)
+    highs = np.fmax.reduceat(y, starts)
+    xs = np.repeat(x[starts], 2)
     ys = np.column_stack((lows, highs)).ravel()
-    if start:                                             # the few oldest samples left over: one more column
-        head_x, head_y = x[:start], y[:start]
-        xs = np.concatenate((np.repeat(head_x[:1], 2), xs))
-        ys = np.concatenate(((np.fmin.reduce(head_y), np.fmax.reduce(head_y)), ys))
     return xs, ys
