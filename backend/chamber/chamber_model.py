@@ -49,13 +49,22 @@ class ChamberModel:
         self.link_changed: Signal[[LinkState]] = Signal("chamber.link_changed")
         self.connection_changed: Signal[[bool]] = Signal("chamber.connection_changed")
 
-    def add_telemetry(self, sample: Telemetry) -> None:
-        """Keep a sample; one not newer than the newest (a status snapshot repeating it) is dropped."""
+    def add_telemetry(self, sample: Telemetry) -> int:
+        """Keep a sample; one at the newest time (a status snapshot repeating it) is dropped.
+
+        One older than the newest means the chamber's clock went back, or the newest held
+        came with an absurd time: the held samples later than it are forgotten, so the
+        history stays ordered and live instead of refusing every sample from now on.
+        Returns how many held samples were forgotten."""
+        forgotten = 0
         if self.latest is not None and sample.t <= self.latest.t:
-            return
+            if sample.t == self.latest.t:
+                return 0
+            forgotten = self.history.drop_after(sample.t)
         self.latest = sample
         self.history.append(sample.t, sample.values)
         self.telemetry_received.emit(sample)
+        return forgotten
 
     def set_recipe(self, status: RecipeStatus) -> None:
         if status != self.recipe:

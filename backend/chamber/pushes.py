@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 def apply_push(model: ChamberModel, push: str, payload: dict[str, Any]) -> None:
     """Apply one push named by its §6 key (`telemetry`, `recipe_status`, `recipe_complete`, `alarm`)."""
     if push == "telemetry":
-        model.add_telemetry(Telemetry.read(payload))
+        add_telemetry(model, Telemetry.read(payload))
     elif push == "recipe_status":
         model.set_recipe(RecipeStatus.read(payload))
     elif push == "recipe_complete":
@@ -33,6 +33,16 @@ def apply_push(model: ChamberModel, push: str, payload: dict[str, Any]) -> None:
         log.log(level, "Chamber '%s': alarm %s %s: %s", model.name, alarm.code, state, alarm.message, extra={"source": "Chamber"})
 
 
+def add_telemetry(model: ChamberModel, sample: Telemetry) -> None:
+    """Keep a sample; say so when the chamber's time went back and newer samples were forgotten."""
+    newest = model.latest.t if model.latest else sample.t
+    forgotten = model.add_telemetry(sample)
+    if forgotten:
+        log.warning("Chamber '%s': telemetry time went back by %.0f s (the chamber's clock changed, or a sample came "
+                    "with an absurd time); the %d later samples were taken out of the history", model.name,
+                    newest - sample.t, forgotten, extra={"source": "Chamber"})
+
+
 def apply_status(model: ChamberModel, status: Any) -> None:
     """Apply `get_status_ack`'s `status` object: the snapshot taken after every connect.
 
@@ -43,7 +53,7 @@ def apply_status(model: ChamberModel, status: Any) -> None:
         raise MalformedPayload("get_status_ack has no 'status' object")
     telemetry = status.get("telemetry")
     if isinstance(telemetry, dict):
-        model.add_telemetry(Telemetry.read(telemetry))
+        add_telemetry(model, Telemetry.read(telemetry))
     recipe = status.get("recipe_status", status.get("recipeStatus"))
     if isinstance(recipe, dict):
         model.set_recipe(RecipeStatus.read(recipe))

@@ -38,6 +38,12 @@ class RingBuffer:
         self._next = (self._next + n) % self.capacity
         self.count = min(self.count + n, self.capacity)
 
+    def drop_newest(self, n: int) -> None:
+        """Forget the newest `n` values (a history whose clock went back, telemetry_history.py)."""
+        n = min(n, self.count)
+        self._next = (self._next - n) % self.capacity
+        self.count -= n
+
     def tail(self, n: int | None = None) -> np.ndarray:
         """The newest `n` values (all held ones by default), oldest first, as a read-only view."""
         n = self.count if n is None else min(n, self.count)

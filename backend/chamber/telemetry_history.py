@@ -40,6 +40,14 @@ class TelemetryHistory:
         for key, buffer in self.channels.items():
             buffer.extend(values[key] if key in values else np.full(len(times), np.nan))
 
+    def drop_after(self, t: float) -> int:
+        """Forget every sample later than `t` (the chamber's clock went back); returns how many."""
+        times = self.times.tail()
+        n = len(times) - int(np.searchsorted(times, t, side="right"))
+        for buffer in (self.times, *self.channels.values()):
+            buffer.drop_newest(n)
+        return n
+
     def __len__(self) -> int:
         return self.times.count
 

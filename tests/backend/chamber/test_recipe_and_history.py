@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backend.chamber.chamber_model import ChamberModel
+from backend.chamber.pushes import apply_push
 from backend.chamber.recipe import InvalidRecipe, make_recipe, recipe_problems
 from backend.chamber.recipe_library import RecipeLibrary
 from backend.chamber.ring_buffer import RingBuffer
@@ -63,3 +65,24 @@ def test_history_memory_is_fixed_and_windows_select_by_time() -> None:
     times, values = history.window("a", 990.0)
     assert list(times) == [990.0 + i for i in range(10)] and values[0] == 1980.0
     assert np.isnan(history.window("b", 995.0)[1]).all()
+
+
+def test_a_sample_with_an_absurd_time_does_not_stop_the_history_from_taking_new_ones(caplog) -> None:
+    """One push dated a century ahead used to make every later sample 'not newer' and dropped, for good."""
+    model = ChamberModel("Clock", 100)
+    t0 = 1_800_000_000.0
+    for t in (t0, t0 + 1, t0 + 2, t0 + 3_000_000_000, t0 + 3):
+        apply_push(model, "telemetry", {"t": t * 1000, "shroudT": 20.0})
+    apply_push(model, "telemetry", {"t": (t0 + 3) * 1000, "shroudT": 99.0})   # a repeat of the newest: dropped
+    assert model.latest.t == t0 + 3 and list(model.history.times.tail()) == [t0, t0 + 1, t0 + 2, t0 + 3]
+    assert list(model.history.window("shroud", t0)[1]) == [20.0] * 4
+    assert "telemetry time went back" in caplog.text
+
+
+def test_a_ring_buffer_forgets_its_newest_values_across_the_wrap() -> None:
+    ring = RingBuffer(5)
+    ring.extend(np.arange(7))
+    ring.drop_newest(2)
+    assert list(ring.tail()) == [2, 3, 4]
+    ring.append(9)
+    assert list(ring.tail()) == [2, 3, 4, 9]
