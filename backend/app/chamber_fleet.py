@@ -88,11 +88,11 @@ class ChamberFleet(DeviceFleet):
     # -- actions (audited) ---------------------------------------------------------------------
 
     def chamber(self, name: str) -> Chamber:
-        try:
-            return self.chambers[name]
-        except KeyError:
+        found = self.chambers.get(name) if isinstance(name, str) else None  # a bus Call may send any JSON here
+        if found is None:
             known = ", ".join(self.chambers) or "none is configured"
-            raise ChamberError(f"There is no chamber named '{name}' ({known}).") from None
+            raise ChamberError(f"There is no chamber named '{name}' ({known}).")
+        return found
 
     async def _act(self, name: str, action: str, params: dict[str, Any], send: Callable[[ChamberClient], Awaitable[Reply]],
                    by: str) -> Reply:

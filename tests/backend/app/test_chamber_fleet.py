@@ -61,6 +61,7 @@ async def test_load_recipe_over_the_bus_runs_it_and_the_live_state_shows_it(floo
     ({"Chamber": "XO 1", "Name": "bad", "Steps": [[200, 60]]}, "outside -40…120 °C"),
     ({"Chamber": "XO 1", "Name": "", "Steps": [[20, 60]]}, "needs a name"),
     ({"Chamber": "Nowhere", "Name": "r", "Steps": [[20, 60]]}, "no chamber named 'Nowhere'"),
+    ({"Chamber": ["XO 1"], "Name": "r", "Steps": [[20, 60]]}, "no chamber named '['XO 1']' (XO 1)"),
 ])
 async def test_a_bad_load_recipe_call_is_refused_with_the_reason(floor: Floor, chamber_fleet, params: dict, phrase: str) -> None:
     _fleet, server = chamber_fleet
