@@ -74,6 +74,7 @@ class ChamberDevice:
         self.forced_alarms: set[str] = set()
         self.clock_ms = time.time() * 1000
         self.client_utc_offset_ms: int | None = None
+        self.client_epoch_ms: float | None = None
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -149,6 +150,8 @@ class ChamberDevice:
         """`sync_xovac_time`: accepts `epoch` or `msSinceEpoch` (§7); only the log clock changes."""
         offset = payload.get("utcOffset")
         self.client_utc_offset_ms = offset if isinstance(offset, int) else None
+        epoch = payload.get("epoch", payload.get("msSinceEpoch"))  # the sample's key, or the parameter table's (§4)
+        self.client_epoch_ms = epoch if isinstance(epoch, int | float) and not isinstance(epoch, bool) else None
 
     # -- time and pushes ------------------------------------------------------------------------
 

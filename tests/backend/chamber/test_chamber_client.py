@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 import socketio
@@ -35,7 +36,8 @@ async def test_connect_brings_live_telemetry_into_the_model_and_its_history(clie
 
 
 async def test_every_connect_syncs_the_time_then_asks_for_the_status(sim: ChamberServer, client: ChamberClient) -> None:
-    assert sim.device.client_utc_offset_ms is not None  # sync_xovac_time arrived, with utcOffset
+    assert sim.device.client_utc_offset_ms == time.localtime().tm_gmtoff * 1000  # local minus UTC (§4)
+    assert abs(sim.device.client_epoch_ms - time.time() * 1000) < 600_000  # `epoch`, in ms
     assert client.connects == 1
     assert client.model.recipe.state is RunState.IDLE  # from get_status before any recipe_status push
 

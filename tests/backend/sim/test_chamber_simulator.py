@@ -109,8 +109,10 @@ async def test_a_bad_load_recipe_gets_an_error_with_the_reason(raw: RawClient, d
 async def test_sync_time_accepts_either_time_key_and_sends_no_ack(sim: ChamberServer, raw: RawClient) -> None:
     await raw.sio.emit("sync_xovac_time", {"utcOffset": 3_600_000, "msSinceEpoch": 1})
     await wait_until(lambda: sim.device.client_utc_offset_ms == 3_600_000, timeout=10)
-    await raw.sio.emit("sync_xovac_time", json.dumps({"utcOffset": -7_200_000, "epoch": 1}))
+    assert sim.device.client_epoch_ms == 1
+    await raw.sio.emit("sync_xovac_time", json.dumps({"utcOffset": -7_200_000, "epoch": 2}))
     await wait_until(lambda: sim.device.client_utc_offset_ms == -7_200_000, timeout=10)
+    assert sim.device.client_epoch_ms == 2
     assert not any(name == "sync_xovac_time_ack" for name, _ in raw.events)
 
 
