@@ -134,7 +134,7 @@ async def test_faults_are_switched_at_run_time_over_http(sim: ChamberServer, raw
 
 async def test_refused_connections_then_listening_again_with_the_run_going_on(sim: ChamberServer) -> None:
     sim.device.load_recipe({"name": "r", "recipe": [[60, 100000, 0]]})
-    await sim.inject({"action": "refuseConnections", "downS": 0.5})
+    await sim.inject({"action": "refuseConnections", "downS": 3.0})  # the probe below must fit in, on a loaded machine too
     await wait_until(lambda: not sim.listening, timeout=5)
     probe = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
