@@ -52,13 +52,14 @@ class ChamberModel:
     def add_telemetry(self, sample: Telemetry) -> int:
         """Keep a sample; one at the newest time (a status snapshot repeating it) is dropped.
 
-        One older than the newest means the chamber's clock went back, or the newest held
-        came with an absurd time: the held samples later than it are forgotten, so the
-        history stays ordered and live instead of refusing every sample from now on.
+        One dated by the chamber but older than the newest means the chamber's clock went
+        back, or the newest held came with an absurd time: the held samples later than it
+        are forgotten, so the history stays ordered and live instead of refusing every
+        sample from now on. An undated one (the PC's time) is only kept if it is newer.
         Returns how many held samples were forgotten."""
         forgotten = 0
         if self.latest is not None and sample.t <= self.latest.t:
-            if sample.t == self.latest.t:
+            if sample.t == self.latest.t or not sample.dated:
                 return 0
             forgotten = self.history.drop_after(sample.t)
         self.latest = sample

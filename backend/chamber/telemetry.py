@@ -49,12 +49,15 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)  # the history's value type (tele
 
 @dataclass(frozen=True)
 class Telemetry:
-    """A sample: device time (s since the epoch), channel values, pump and vent."""
+    """A sample: device time (s since the epoch), channel values, pump and vent.
+
+    `dated` is False when the sample came without a usable `t` and carries the PC's time."""
 
     t: float
     values: dict[str, float]
     pump_on: bool | None
     vent_open: bool | None
+    dated: bool = True
 
     @classmethod
     def read(cls, payload: dict[str, Any]) -> Telemetry:
@@ -68,8 +71,9 @@ class Telemetry:
                 for part, wire in _TEC_FIELDS.items():
                     values[f"tec{tec['id']}_{part}"] = _reading(tec, wire)
         t_ms = number(payload, "t")
-        t = t_ms / 1000.0 if math.isfinite(t_ms) else time.time()
-        return cls(t, values, _flag(payload.get("pumpOn")), _flag(payload.get("ventOpen")))
+        dated = math.isfinite(t_ms)
+        t = t_ms / 1000.0 if dated else time.time()
+        return cls(t, values, _flag(payload.get("pumpOn")), _flag(payload.get("ventOpen")), dated)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able (NaN → None), for the bus State."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,15 @@ def test_a_sample_with_an_absurd_time_does_not_stop_the_history_from_taking_new_
     assert model.latest.t == t0 + 3 and list(model.history.times.tail()) == [t0, t0 + 1, t0 + 2, t0 + 3]
     assert list(model.history.window("shroud", t0)[1]) == [20.0] * 4
     assert "telemetry time went back" in caplog.text
+
+
+def test_a_sample_without_a_time_of_its_own_forgets_nothing() -> None:
+    model = ChamberModel("Clock", 100)
+    ahead = time.time() + 30 * 24 * 3600  # a time-scaled chamber runs ahead of the PC
+    for t in (ahead, ahead + 1):
+        apply_push(model, "telemetry", {"t": t * 1000, "shroudT": 20.0})
+    apply_push(model, "telemetry", {"t": "soon", "shroudT": 99.0})
+    assert len(model.history) == 2 and model.latest.t == ahead + 1
 
 
 def test_a_ring_buffer_forgets_its_newest_values_across_the_wrap() -> None:
