@@ -9,6 +9,8 @@ from typing import Any
 
 from backend.chamber.payload import number, read_enum
 
+MAX_COUNT = 2**31 - 1
+
 
 class RunState(enum.Enum):
     """`recipe_status.state`; a value the table does not list reads as UNKNOWN (shown, never fatal)."""
@@ -44,8 +46,8 @@ class RecipeStatus:
         return cls(
             RunState.read(payload.get("state")),
             name if isinstance(name, str) else "",
-            int(index) if math.isfinite(index) else 0,
-            int(steps) if math.isfinite(steps) else 0,
+            _count(index),
+            _count(steps),
             phase if isinstance(phase, str) else "",
             number(payload, "stepElapsedS"),
             number(payload, "remainingS"),
@@ -61,3 +63,8 @@ class RecipeStatus:
         return {"State": self.state.value, "Name": self.name, "Step": self.step_index + 1 if self.n_steps else 0,
                 "Steps": self.n_steps, "Phase": self.phase, "StepElapsedS": clean(self.step_elapsed_s),
                 "RemainingS": clean(self.remaining_s)}
+
+
+def _count(value: float) -> int:
+    """A step index or count; NaN, negative or beyond any recipe (Qt's progress bar takes 32-bit ints) reads as 0."""
+    return int(value) if 0 <= value < MAX_COUNT else 0

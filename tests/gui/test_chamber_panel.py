@@ -13,10 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from backend.chamber.chamber_model import LinkState
-from backend.chamber.recipe_status import RunState
+from backend.chamber.recipe_status import RecipeStatus, RunState
 from backend.sim.chamber.chamber_server import ChamberServer
 from gui.panels.chamber.chamber_panel import ChamberPanel
 from gui.panels.chamber.chamber_view import ChamberView
+from gui.panels.chamber.recipe_editor import RecipeEditor
 from tests.gui.conftest import Floor, open_floor
 from tests.helpers import wait_until
 
@@ -158,3 +159,11 @@ async def test_a_chamber_that_does_not_answer_is_a_sentence_in_the_panel_and_the
         assert view.outcome.property("state") == "error"
         logged = [r for r in caplog.records if getattr(r, "source", "") == "Chamber" and "did not answer pump_on" in r.getMessage()]
         assert logged and logged[0].levelname == "WARNING"
+
+
+def test_progress_from_an_absurd_recipe_status_is_shown_not_raised(qtbot) -> None:
+    editor = RecipeEditor()
+    qtbot.addWidget(editor)
+    status = RecipeStatus.read({"state": "running", "name": "odd", "stepIndex": 1e300, "nSteps": -3, "phase": 7})
+    editor.show_progress(status)  # Qt's progress bar raised OverflowError on a step count beyond 32 bits
+    assert "'odd' running" in editor.progress_text.text() and editor.progress.maximum() == 1
