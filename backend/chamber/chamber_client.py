@@ -41,6 +41,8 @@ LOST_AFTER_S = 10.0
 BACKOFF_S = (1.0, 30.0)
 CONNECT_TIMEOUT_S = 5.0
 _NOISY_LIMIT = 20
+_FOREIGN_HANDSHAKE = ("OPEN packet not returned", "no OPEN packet", "Unexpected response from server")
+"""python-engineio's words for a handshake it cannot read, as from an Engine.IO 3 server."""
 
 
 def utc_offset_ms() -> int:
@@ -140,7 +142,7 @@ class ChamberClient:
             async with asyncio.timeout(CONNECT_TIMEOUT_S + 1):
                 await sio.connect(self.url, namespaces=["/"], wait_timeout=CONNECT_TIMEOUT_S)
         except socketio.exceptions.ConnectionError as error:
-            return f"cannot connect to {self.url} ({error or 'refused'})"
+            return f"cannot connect to {self.url} ({_connect_problem(error)})"
         except (TimeoutError, OSError, ValueError) as error:
             return f"cannot connect to {self.url} ({error or type(error).__name__})"
         return ""
@@ -295,6 +297,15 @@ class ChamberClient:
                 log.exception("Chamber '%s': the status could not be applied", self.name, extra=SOURCE)
                 self._malformed(ack_name(self.names.wire("get_status")), error)
         return reply
+
+
+def _connect_problem(error: Exception) -> str:
+    """Why a connect failed; a handshake python-engineio cannot read is named (vacuum.md §2 Library)."""
+    text = str(error) or "refused"
+    if any(sign in text for sign in _FOREIGN_HANDSHAKE):
+        return (f"protocol mismatch: the server does not speak Engine.IO 4 (socket.io 3/4); an Engine.IO 3 "
+                f"server needs a python-socketio 4.x client; {text}")
+    return text
 
 
 async def _close(sio: socketio.AsyncClient) -> None:

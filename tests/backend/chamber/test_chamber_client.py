@@ -305,3 +305,24 @@ async def test_a_status_answer_too_odd_to_read_is_logged_and_the_link_stays_supe
     finally:
         await client.stop()
         await runner.cleanup()
+
+
+async def test_a_server_speaking_engine_io_3_is_reported_as_a_protocol_mismatch() -> None:
+    """An Engine.IO 3 server (socket.io 2) answers the handshake in its own framing (vacuum.md §2)."""
+    async def eio3_handshake(_request: web.Request) -> web.Response:
+        return web.Response(text='96:0{"sid":"a","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000}2:40')
+
+    app = web.Application()
+    app.router.add_route("*", "/socket.io/", eio3_handshake)
+    runner = web.AppRunner(app, shutdown_timeout=0.25)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    client = ChamberClient(ChamberModel("Old"), f"http://127.0.0.1:{port}", backoff=(0.05, 0.2))
+    await client.start()
+    try:
+        await wait_until(lambda: "protocol mismatch" in client.model.link_problem, timeout=15, what="the mismatch")
+        assert "Engine.IO 3" in client.model.link_problem and not client.model.connected
+    finally:
+        await client.stop()
+        await runner.cleanup()
