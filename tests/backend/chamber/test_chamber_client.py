@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 import socketio
@@ -272,6 +274,22 @@ async def test_renamed_events_in_the_settings_reach_a_chamber_using_those_names(
         await server.stop()
 
 
+@asynccontextmanager
+async def client_of(app: web.Application, name: str) -> AsyncIterator[ChamberClient]:
+    """`app` served on a free loopback port, and a started client pointed at it."""
+    runner = web.AppRunner(app, shutdown_timeout=0.25)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    client = ChamberClient(ChamberModel(name), f"http://127.0.0.1:{port}", backoff=(0.05, 0.2))
+    await client.start()
+    try:
+        yield client
+    finally:
+        await client.stop()
+        await runner.cleanup()
+
+
 async def test_a_status_answer_too_odd_to_read_is_logged_and_the_link_stays_supervised(caplog: pytest.LogCaptureFixture) -> None:
     """A chamber whose get_status_ack holds an integer of 5000 digits (json cannot convert it):
     a counted, logged sentence; the supervisor lives on and reconnects after a drop."""
@@ -290,21 +308,12 @@ async def test_a_status_answer_too_odd_to_read_is_logged_and_the_link_stays_supe
 
     app = web.Application()
     sio.attach(app)
-    runner = web.AppRunner(app, shutdown_timeout=0.25)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    client = ChamberClient(ChamberModel("Odd"), f"http://127.0.0.1:{port}", backoff=(0.05, 0.2))
-    await client.start()
-    try:
+    async with client_of(app, "Odd") as client:
         await wait_until(lambda: client.model.malformed_count == 1, timeout=15, what="the odd status, counted")
         assert "a malformed get_status_ack was ignored" in caplog.text and "4300 digits" in caplog.text
         await sio.disconnect(sids[0])
         await wait_until(lambda: client.connects == 2 and client.model.malformed_count == 2, timeout=15,
                          what="a reconnect by the supervisor")
-    finally:
-        await client.stop()
-        await runner.cleanup()
 
 
 async def test_a_server_speaking_engine_io_3_is_reported_as_a_protocol_mismatch() -> None:
@@ -314,15 +323,6 @@ async def test_a_server_speaking_engine_io_3_is_reported_as_a_protocol_mismatch(
 
     app = web.Application()
     app.router.add_route("*", "/socket.io/", eio3_handshake)
-    runner = web.AppRunner(app, shutdown_timeout=0.25)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    client = ChamberClient(ChamberModel("Old"), f"http://127.0.0.1:{port}", backoff=(0.05, 0.2))
-    await client.start()
-    try:
+    async with client_of(app, "Old") as client:
         await wait_until(lambda: "protocol mismatch" in client.model.link_problem, timeout=15, what="the mismatch")
         assert "Engine.IO 3" in client.model.link_problem and not client.model.connected
-    finally:
-        await client.stop()
-        await runner.cleanup()
