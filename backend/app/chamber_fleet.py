@@ -58,7 +58,7 @@ class ChamberFleet(DeviceFleet):
         await super().start(entries)
         for entry in entries:
             model = ChamberModel(entry.name, capacity_for(rate_hz=entry.telemetry_hz))
-            client = ChamberClient(model, entry.url, entry.event_names)
+            client = ChamberClient(model, entry.url, entry.event_names, duration_unit=entry.recipe_duration_unit)
             self.chambers[entry.name] = Chamber(entry, model, client)
             self._unobserve.append(model.observe(self._publish_status))
             await client.start()

@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.app import setting_checks as check
 from backend.chamber.event_names import override_problems
+from backend.chamber.recipe import DURATION_MEANINGS, DURATION_UNITS
 from backend.chamber.telemetry import CHANNEL_KEYS
 
 
@@ -42,6 +43,10 @@ class ChamberSettings:
     limits: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     telemetry_hz: float = 1.0
     """The chamber's telemetry rate (vacuum.md §6: 0.2–10 Hz): the history holds 24 h at this rate."""
+    recipe_duration_unit: str = "s"
+    """The unit of a `load_recipe` step's `duration` on the wire, "s", "min" or "h" (vacuum.md §4, §8: undocumented, so configurable)."""
+    recipe_duration_is: str = "hold"
+    """What the chamber counts in `duration`: "hold" after the target is reached, or the "total" step, ramp included (§4)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +106,8 @@ FAMILIES: dict[str, type[DeviceSettings]] = {
 _CHECKS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "cameras": {"name": check.device_name, "events": check.zmq_tcp_endpoint, "requests": check.zmq_tcp_endpoint},
     "chambers": {"name": check.device_name, "url": check.http_url, "event_names": _name_table, "limits": _limit_table,
-                 "telemetry_hz": _rate},
+                 "telemetry_hz": _rate, "recipe_duration_unit": check.one_of(tuple(DURATION_UNITS)),
+                 "recipe_duration_is": check.one_of(DURATION_MEANINGS)},
     "trainers": {"name": check.device_name, "host": check.host, "pub_port": check.port, "rep_port": check.port},
 }
 

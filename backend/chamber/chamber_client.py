@@ -56,8 +56,10 @@ class ChamberClient:
 
     def __init__(self, model: ChamberModel, url: str, event_names: Mapping[str, str] | None = None, *,
                  ack_timeout: float = ACK_TIMEOUT_S, stale_after: float = STALE_AFTER_S,
-                 lost_after: float = LOST_AFTER_S, backoff: tuple[float, float] = BACKOFF_S) -> None:
+                 lost_after: float = LOST_AFTER_S, backoff: tuple[float, float] = BACKOFF_S,
+                 duration_unit: str = "s") -> None:
         self.model = model
+        self.duration_unit = duration_unit
         self.url = url
         self.names = EventNames(event_names)
         self.ack_timeout = ack_timeout
@@ -265,7 +267,7 @@ class ChamberClient:
 
     async def load_recipe(self, recipe: Recipe) -> Reply:
         """`load_recipe`: loads and, by the §4 Product decision, starts the run."""
-        return await self.command(names_table.LOAD_RECIPE, recipe.wire())
+        return await self.command(names_table.LOAD_RECIPE, recipe.wire(self.duration_unit))
 
     async def cancel_recipe(self) -> Reply:
         return await self.command(names_table.CANCEL_RECIPE)

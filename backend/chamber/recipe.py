@@ -14,10 +14,16 @@ from typing import Any
 
 DEFAULT_MIN_C = -40.0
 DEFAULT_MAX_C = 120.0
+DURATION_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+"""Seconds per unit of `duration` on the wire; which one the chamber uses is a setting (§4, §8)."""
+DURATION_MEANINGS = ("hold", "total")
+"""What the chamber counts in `duration`: the hold after the target is reached, or the whole step."""
 
 
 @dataclass(frozen=True)
 class Step:
+    """Target °C and the step's `duration` in seconds: the hold, or the whole step where the chamber counts so."""
+
     target_c: float
     hold_s: float
 
@@ -27,9 +33,10 @@ class Recipe:
     name: str
     steps: tuple[Step, ...]
 
-    def wire(self) -> dict[str, Any]:
-        """The `load_recipe` payload object (sent as a JSON string)."""
-        return {"name": self.name, "recipe": [[s.target_c, s.hold_s, 0.0] for s in self.steps]}
+    def wire(self, duration_unit: str = "s") -> dict[str, Any]:
+        """The `load_recipe` payload object (sent as a JSON string), `duration` in the chamber's unit."""
+        per_unit = DURATION_UNITS[duration_unit]
+        return {"name": self.name, "recipe": [[s.target_c, s.hold_s / per_unit, 0.0] for s in self.steps]}
 
     def pairs(self) -> list[list[float]]:
         """Steps as `[[targetC, holdS], …]`: the bus Call's and the recipe file's form."""

@@ -167,3 +167,11 @@ def test_progress_from_an_absurd_recipe_status_is_shown_not_raised(qtbot) -> Non
     status = RecipeStatus.read({"state": "running", "name": "odd", "stepIndex": 1e300, "nSteps": -3, "phase": 7})
     editor.show_progress(status)  # Qt's progress bar raised OverflowError on a step count beyond 32 bits
     assert "'odd' running" in editor.progress_text.text() and editor.progress.maximum() == 1
+
+
+def test_the_step_column_says_what_the_chamber_counts(qtbot) -> None:
+    held, total = RecipeEditor("hold"), RecipeEditor("total")
+    for editor in (held, total):
+        qtbot.addWidget(editor)
+    assert held.steps.horizontalHeaderItem(1).text() == "Hold (s)"
+    assert total.steps.horizontalHeaderItem(1).text() == "Step time (s)"

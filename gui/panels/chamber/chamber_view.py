@@ -52,7 +52,7 @@ class ChamberView(QWidget):
         self.outcome.setWordWrap(True)
         self.tiles = ReadoutTiles(chamber.settings.limits)
         self.plots = ChamberPlots(self.model)
-        self.editor = RecipeEditor()
+        self.editor = RecipeEditor(chamber.settings.recipe_duration_is)
         self.alarms = AlarmList()
         self.controls = ManualControls()
         self.record_button = tool_button("Record", "log", "Record telemetry to a CSV file", "RecordTelemetry", checkable=True)

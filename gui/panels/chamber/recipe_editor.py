@@ -33,7 +33,7 @@ class RecipeEditor(QWidget):
     save_requested = Signal(object)     # Recipe
     delete_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, duration_is: str = "hold", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library: dict[str, Recipe] = {}
         self.name_edit = QLineEdit("bakeout-demo")
@@ -41,7 +41,8 @@ class RecipeEditor(QWidget):
         self.name_edit.setPlaceholderText("Recipe name")
         self.steps = QTableWidget(0, 2)
         self.steps.setObjectName("RecipeSteps")
-        self.steps.setHorizontalHeaderLabels(["Target (°C)", "Hold (s)"])
+        # The chamber counts `duration` as the hold or as the whole step (a setting, vacuum.md §4)
+        self.steps.setHorizontalHeaderLabels(["Target (°C)", "Step time (s)" if duration_is == "total" else "Hold (s)"])
         self.steps.horizontalHeader().setStretchLastSection(True)
         self.steps.verticalHeader().setDefaultSectionSize(22)
         self.problems = validation_message()

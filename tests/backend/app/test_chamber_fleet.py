@@ -97,3 +97,21 @@ async def test_several_chambers_at_once_each_addressed_by_name(floor: Floor, tmp
         await fleet.stop()
         for server in servers:
             await server.stop()
+
+
+async def test_a_chamber_counting_duration_in_hours_gets_the_hold_in_hours(floor: Floor, tmp_path: Path) -> None:
+    """vacuum.md §4, §8: the unit of `duration` is undocumented, so it is a setting; the bus Call stays in seconds."""
+    server = ChamberServer(port=0, time_scale=600.0, telemetry_hz=10.0)
+    await server.start()
+    fleet = ChamberFleet(floor.events, AuditLog(tmp_path / "audit.jsonl"))
+    await fleet.start((ChamberSettings("XO h", server.url, recipe_duration_unit="h"),))
+    fleet.bind(floor.service)
+    try:
+        await wait_until(lambda: fleet.chambers["XO h"].model.connected, timeout=15)
+        answer = await floor.call("LoadRecipe", {"Chamber": "XO h", "Name": "hours", "Steps": [[40, 7200], [25, 900]]})
+        assert answer["Result"]["Result"] == "success"
+        assert server.device.run.steps == [(40.0, 2.0), (25.0, 0.25)]
+    finally:
+        fleet.unbind()
+        await fleet.stop()
+        await server.stop()

@@ -13,6 +13,8 @@ from backend.app.settings import SettingsError, default_text, parse, with_change
     ({"name": "XO", "event_names": {"telemetry": "alarm"}}, "share the wire name"),
     ({"name": "XO", "limits": {"preasure": {"alarm_high": 1.0}}}, "'preasure' is not a chamber channel"),
     ({"name": "XO", "telemetry_hz": 50}, "telemetry_hz must be a number of Hz within 0.2–10"),
+    ({"name": "XO", "recipe_duration_unit": "days"}, "recipe_duration_unit must be one of s, min, h"),
+    ({"name": "XO", "recipe_duration_is": "ramp"}, "recipe_duration_is must be one of hold, total"),
 ])
 def test_chamber_entries_are_refused_with_the_reason(entry: dict, problem: str) -> None:
     with pytest.raises(SettingsError) as raised:
