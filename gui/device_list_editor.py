@@ -88,9 +88,15 @@ class DeviceListEditor(QWidget):
         return entries
 
     def _typed(self, key: str, text: str) -> Any:
-        """Whole numbers where the setting is one (ports), so validation sees what the file would."""
-        if isinstance(self.defaults.get(key), int) and text.isdigit():
+        """Numbers where the setting is one (ports, a chamber's telemetry_hz), so validation sees what the file would."""
+        default = self.defaults.get(key)
+        if isinstance(default, int) and text.isdigit():
             return int(text)
+        if isinstance(default, float):
+            try:
+                return float(text)
+            except ValueError:
+                return text
         return text
 
     def _free_name(self) -> str:

@@ -24,6 +24,7 @@ from gui.event_log_dock import EventLogDock
 from gui.icons import icon, redraw_icons
 from gui.panels.bus.bus_panel import BusPanel
 from gui.panels.cameras.cameras_panel import CamerasPanel
+from gui.panels.chamber.chamber_panel import ChamberPanel
 from gui.panels.panel import Panel
 from gui.panels.store.store_panel import StorePanel
 from gui.panels.trainer.emergency_stop_action import EmergencyStopAction
@@ -32,7 +33,7 @@ from gui.sidebar import Sidebar
 from gui.status_bar import StatusBar
 from gui.window_state import WindowState
 
-PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel, CamerasPanel, TrainerPanel]
+PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel, CamerasPanel, ChamberPanel, TrainerPanel]
 MINIMUM_LEVEL = "State.Panels.EventLog.MinimumLevel"
 """Every panel, in sidebar order. Each device family adds its own."""
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from backend.app import setting_checks as check
+from backend.chamber.event_names import override_problems
+from backend.chamber.recipe import DURATION_MEANINGS, DURATION_UNITS
+from backend.chamber.telemetry import CHANNEL_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,12 @@ class ChamberSettings:
     url: str = "http://127.0.0.1:8080"
     event_names: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    telemetry_hz: float = 1.0
+    """The chamber's telemetry rate (vacuum.md §6: 0.2–10 Hz): the history holds 24 h at this rate."""
+    recipe_duration_unit: str = "s"
+    """The unit of a `load_recipe` step's `duration` on the wire, "s", "min" or "h" (vacuum.md §4, §8: undocumented, so configurable)."""
+    recipe_duration_is: str = "hold"
+    """What the chamber counts in `duration`: "hold" after the target is reached, or the "total" step, ramp included (§4)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +69,16 @@ def _name_table(value: Any) -> str | None:
     for key, name in value.items():
         if not isinstance(name, str) or not name.strip():
             return f"'{key}' must be a non-empty event name, not {name!r}"
-    return None
+    problems = override_problems(value)  # only vacuum.md §6 names, no collisions
+    return "; ".join(problems) if problems else None
 
 
 def _limit_table(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return "must be a table of channels"
     for channel, limits in value.items():
+        if channel not in CHANNEL_KEYS:
+            return f"'{channel}' is not a chamber channel; use {', '.join(CHANNEL_KEYS)}"
         if not isinstance(limits, Mapping):
             return f"'{channel}' must be a table with {', '.join(LIMIT_KEYS)}"
         for key, limit in limits.items():
@@ -80,6 +92,12 @@ def _limit_table(value: Any) -> str | None:
     return None
 
 
+def _rate(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.2 <= value <= 10:
+        return f"must be a number of Hz within 0.2–10, not {value!r}"
+    return None
+
+
 FAMILIES: dict[str, type[DeviceSettings]] = {
     "cameras": CameraRigSettings,
     "chambers": ChamberSettings,
@@ -87,7 +105,9 @@ FAMILIES: dict[str, type[DeviceSettings]] = {
 }
 _CHECKS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "cameras": {"name": check.device_name, "events": check.zmq_tcp_endpoint, "requests": check.zmq_tcp_endpoint},
-    "chambers": {"name": check.device_name, "url": check.http_url, "event_names": _name_table, "limits": _limit_table},
+    "chambers": {"name": check.device_name, "url": check.http_url, "event_names": _name_table, "limits": _limit_table,
+                 "telemetry_hz": _rate, "recipe_duration_unit": check.one_of(tuple(DURATION_UNITS)),
+                 "recipe_duration_is": check.one_of(DURATION_MEANINGS)},
     "trainers": {"name": check.device_name, "host": check.host, "pub_port": check.port, "rep_port": check.port},
 }
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from backend.app.camera_fleet import CameraFleet
+from backend.app.chamber_fleet import ChamberFleet
 from backend.app.device_fleet import DeviceFleet
 from backend.app.trainer_fleet import TrainerFleet
 
-FLEET_TYPES: list[type[DeviceFleet]] = [CameraFleet, TrainerFleet]
+FLEET_TYPES: list[type[DeviceFleet]] = [CameraFleet, ChamberFleet, TrainerFleet]

@@ -15,6 +15,7 @@ from backend.bus.store.store_process import default_database, run_store
 from backend.bus.store.store_service import IDENTIFY_PERIOD_S
 from backend.sim.bus_services import demo_services
 from backend.sim.cameras import rig_process
+from backend.sim.chamber import chamber_cli
 from backend.sim.demo import demo_store_database, run_demo
 from backend.sim.trainer.trainer_sim import add_arguments as add_trainer_arguments
 from backend.sim.trainer.trainer_sim import run_trainer_sim
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     trainer = commands.add_parser("trainer", help="an auto-trainer rig (the real auto-trainer-api package, or --wire)")
     add_trainer_arguments(trainer)
     rig_process.add_arguments(commands.add_parser("cameras", help="a Smart Shooter camera rig (External API v5)"))
+    chamber_cli.add_arguments(commands.add_parser("chamber", help="a simulated XO-VAC+ thermal-vacuum chamber (socket.io)"))
     return parser
 
 
@@ -57,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return headless.run(lambda stop: run_trainer_sim(stop, args))
     if args.command == "cameras":
         return headless.run(lambda stop: rig_process.run_rig(stop, args))
+    if args.command == "chamber":
+        return headless.run(lambda stop: chamber_cli.run(stop, args))
     endpoints = HubEndpoints(args.host, args.pub_port, args.sub_port)
     if args.command == "demo":
         store_db = args.store_db or demo_store_database()

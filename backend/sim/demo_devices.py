@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from backend.sim.cameras.demo_rig import demo_camera_rig
+from backend.sim.chamber.chamber_demo import demo_chamber
 from backend.sim.trainer.trainer_sim import demo_trainer
 
 DemoDevice = Callable[[Path], AbstractAsyncContextManager[list[dict[str, Any]]]]
 
 DEMO_DEVICES: dict[str, DemoDevice] = {
     "cameras": demo_camera_rig,
+    "chambers": demo_chamber,
     "trainers": demo_trainer,
 }

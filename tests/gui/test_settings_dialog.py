@@ -102,3 +102,15 @@ async def test_editing_a_chamber_keeps_its_limits_and_removing_a_device_drops_it
     assert new is not None
     assert new.chambers == (ChamberSettings("XO 1", "http://10.0.0.8:8080", {}, limits),)
     assert [rig.name for rig in new.cameras] == ["Rig B"]
+
+
+async def test_a_chambers_telemetry_rate_is_edited_as_a_number_and_refused_out_of_range(qtbot) -> None:
+    settings = with_changes(load(locations.settings_file()), chambers=[{"name": "XO 1"}])
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    _cell(dialog, "chambers", 0, "telemetry_hz").setText("50")
+    dialog.try_accept()
+    assert dialog.result_settings is None and "telemetry_hz must be a number of Hz within 0.2–10" in dialog.problems.text()
+    _cell(dialog, "chambers", 0, "telemetry_hz").setText("5")
+    dialog.try_accept()
+    assert dialog.result_settings is not None and dialog.result_settings.chambers[0].telemetry_hz == 5.0
