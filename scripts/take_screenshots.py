@@ -2,9 +2,11 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/take_screenshots.py docs/screenshots
 
-For each theme it shows the Bus panel with live traffic and a message opened, and the
-Store panel with the engine's State opened and a refused edit on screen. Config and data
-go to a temporary folder, so nothing of the user's is touched.
+For each theme it shows the Bus panel with live traffic and a message opened; the Store
+panel with the engine's State opened and a refused edit on screen; the Cameras panel after
+two shots, a property change and live view on; the Chamber panel running a recipe; and the
+Trainer panel with its rig streaming events. Config and data go to a temporary folder, so
+nothing of the user's is touched.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-async def wait_for(predicate, timeout: float = 15.0) -> None:
+async def wait_for(predicate, timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
@@ -89,6 +91,13 @@ async def shoot(folder: Path, theme: str) -> None:
         await wait_for(lambda: "refused" in store.editor.status.text())
         await asyncio.sleep(0.3)
         window.grab().save(str(folder / f"store-panel-{theme}.png"))
+
+        await cameras_scene(window)
+        window.grab().save(str(folder / f"cameras-panel-{theme}.png"))
+        await chamber_scene(window, runtime)
+        window.grab().save(str(folder / f"chamber-panel-{theme}.png"))
+        await trainer_scene(window)
+        window.grab().save(str(folder / f"trainer-panel-{theme}.png"))
     finally:
         window.detach()
         window.event_dock.detach()
@@ -97,6 +106,55 @@ async def shoot(folder: Path, theme: str) -> None:
         await stack.stop()
         window.closing_allowed = True
         window.close()
+
+
+async def cameras_scene(window) -> None:
+    """Two shots of the demo rig, ISO changed on one camera, live view on."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    from gui.panels.cameras.cameras_panel import CamerasPanel
+
+    panel = next(p for p in window.panels if isinstance(p, CamerasPanel))
+    window.show_panel(window.panels.index(panel))
+    await wait_for(lambda: panel.table_model.rowCount() == 8 and panel.client.model.link == "online")
+    gallery = panel.gallery.model
+    for shots in (8, 16):
+        panel.shoot_all_button.click()
+        await wait_for(lambda: gallery.rowCount() >= shots and all(gallery.thumbnails.get(k) is not None for k in gallery.keys[:shots]))
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    panel.table.selectionModel().select(panel.proxy.index(2, 0), flags)
+    panel.property_box.setCurrentText("ISO")
+    panel.value_box.setCurrentText("400")
+    panel.set_property_button.click()
+    await wait_for(lambda: "ISO set to 400" in panel.message.text())
+    panel.liveview_button.setChecked(True)
+    await wait_for(lambda: panel.gallery.liveview.pixmap() is not None and not panel.gallery.liveview.pixmap().isNull())
+    await asyncio.sleep(0.3)
+
+
+async def chamber_scene(window, runtime) -> None:
+    """The demo chamber pumping down and running a recipe started over the bus."""
+    from backend.chamber.recipe_status import RunState
+    from gui.panels.chamber.chamber_panel import ChamberPanel
+
+    panel = next(p for p in window.panels if isinstance(p, ChamberPanel))
+    window.show_panel(window.panels.index(panel))
+    view = next(iter(panel.views.values()))
+    await wait_for(lambda: len(view.chamber.model.history) > 20)
+    await runtime.service.methods.invoke("LoadRecipe", {"Chamber": view.chamber.model.name, "Name": "bake-out", "Steps": [[60, 120], [40, 60]]})
+    await wait_for(lambda: view.chamber.model.recipe.state == RunState.RUNNING)
+    await asyncio.sleep(6)  # let the plots show the ramp: there is no event for "looks right"
+
+
+async def trainer_scene(window) -> None:
+    """The demo trainer online, with its events streaming."""
+    from backend.trainer.trainer_status import Liveness
+    from gui.panels.trainer.trainer_panel import TrainerPanel
+
+    panel = next(p for p in window.panels if isinstance(p, TrainerPanel))
+    window.show_panel(window.panels.index(panel))
+    await wait_for(lambda: (m := panel.model(panel.selected)) is not None and m.liveness == Liveness.ONLINE and len(m.events) >= 3)
+    await asyncio.sleep(0.5)
 
 
 def main() -> int:
