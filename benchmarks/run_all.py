@@ -26,6 +26,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bus_ingest.py", [], ["-n", "100000", "--rounds", "3"]),
     ("call_roundtrip.py", [], ["--calls", "1000", "--rounds", "2"]),
     ("gui_loop_lag.py", [], ["--seconds", "10"]),
+    ("trainer_estop_latency.py", [], ["--rounds", "40", "--seconds", "20"]),
     ("store_throughput.py", [], ["--updates", "5000", "--rounds", "2", "--gets", "200", "--big-gets", "20", "--whole-rounds", "2"]),
 ]
 

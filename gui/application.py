@@ -32,8 +32,8 @@ from backend.app.operator_actions import OperatorActions
 from backend.app.runtime import SwitchboardRuntime
 from backend.app.serve import with_demo_floor
 from backend.app.settings import Settings, load_or_defaults, save, with_changes
-from backend.garbage_collection import tune_for_latency
 from backend.bus.message import LogLevel
+from backend.garbage_collection import tune_for_latency
 from backend.version import VERSION
 from gui import tasks
 from gui.app_context import AppContext

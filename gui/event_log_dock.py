@@ -25,9 +25,9 @@ from backend.app.event_log import LEVEL_RANK, Event, EventLog, export_events
 from backend.bus.message import LogLevel
 from gui.buffered_table_model import BufferedTableModel
 from gui.dialogs import inform, save_path
-from gui.widgets import row_table, tool_button
 from gui.tasks import spawn
 from gui.theme import colour
+from gui.widgets import row_table, tool_button
 
 ALL_SOURCES = "All sources"
 _LEVEL_COLOUR = {LogLevel.WARNING: "warning", LogLevel.ERROR: "error", LogLevel.DEBUG: "muted"}

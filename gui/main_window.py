@@ -25,11 +25,13 @@ from gui.icons import icon, redraw_icons
 from gui.panels.bus.bus_panel import BusPanel
 from gui.panels.panel import Panel
 from gui.panels.store.store_panel import StorePanel
+from gui.panels.trainer.emergency_stop_action import EmergencyStopAction
+from gui.panels.trainer.trainer_panel import TrainerPanel
 from gui.sidebar import Sidebar
 from gui.status_bar import StatusBar
 from gui.window_state import WindowState
 
-PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel]
+PANEL_TYPES: list[type[Panel]] = [BusPanel, StorePanel, TrainerPanel]
 MINIMUM_LEVEL = "State.Panels.EventLog.MinimumLevel"
 """Every panel, in sidebar order. Each device family adds its own."""
 
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.theme_action)
         self.toolbar.addAction(self.log_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.emergency_stop = EmergencyStopAction(self, self.toolbar)
 
     @staticmethod
     def _open(path: object) -> None:
@@ -168,6 +171,7 @@ class MainWindow(QMainWindow):
         self.context = context
         for panel in self.panels:
             panel.attach(context)
+        self.emergency_stop.attach(context)
         self.status.attach(context.runtime)
         context.service.state_changed.connect(self._follow_state)
         self._follow_state("State")
@@ -175,6 +179,7 @@ class MainWindow(QMainWindow):
     def detach(self) -> None:
         for panel in self.panels:
             panel.detach()
+        self.emergency_stop.detach()
         self.status.detach()
         if self.context is not None:
             self.context.service.state_changed.disconnect(self._follow_state)

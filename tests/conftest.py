@@ -26,7 +26,6 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
 from backend.bus.endpoints import HubEndpoints  # noqa: E402
 from backend.bus.hub import Hub  # noqa: E402
 
-
 _qt_loops: list[asyncio.AbstractEventLoop] = []
 """Every qasync loop made for a test, kept until the session ends. A closed loop still has
 Qt timers registered for the handles it never ran (cancelled timeouts); they fire later

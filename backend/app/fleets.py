@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from backend.app.device_fleet import DeviceFleet
+from backend.app.trainer_fleet import TrainerFleet
 
-FLEET_TYPES: list[type[DeviceFleet]] = []
+FLEET_TYPES: list[type[DeviceFleet]] = [TrainerFleet]

@@ -17,9 +17,9 @@ from backend.app import locations
 from backend.app.app_logging import install_file_log
 from backend.app.audit_log import AuditLog
 from backend.app.demo_stack import DemoStack, DemoStackError
+from backend.app.device_settings import FAMILIES
 from backend.app.event_log import Event, EventLog
 from backend.app.runtime import SwitchboardRuntime
-from backend.app.device_settings import FAMILIES
 from backend.app.settings import Settings, SettingsError, load, with_changes
 from backend.garbage_collection import tune_for_latency
 

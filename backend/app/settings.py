@@ -21,7 +21,15 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from backend.app import setting_checks as check
-from backend.app.device_settings import FAMILIES, CameraRigSettings, ChamberSettings, TrainerSettings, entry_table, entry_values, parse_family
+from backend.app.device_settings import (
+    FAMILIES,
+    CameraRigSettings,
+    ChamberSettings,
+    TrainerSettings,
+    entry_table,
+    entry_values,
+    parse_family,
+)
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.naming import machine_name_from_host
 

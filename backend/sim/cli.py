@@ -15,6 +15,8 @@ from backend.bus.store.store_process import default_database, run_store
 from backend.bus.store.store_service import IDENTIFY_PERIOD_S
 from backend.sim.bus_services import demo_services
 from backend.sim.demo import demo_store_database, run_demo
+from backend.sim.trainer.trainer_sim import add_arguments as add_trainer_arguments
+from backend.sim.trainer.trainer_sim import run_trainer_sim
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("--identify-period", type=float, default=IDENTIFY_PERIOD_S, help="seconds between Identify heartbeats (default: %(default)s)")
     store.add_argument("--synchronous", choices=SYNCHRONOUS, default="NORMAL", help="NORMAL survives a crash of the Store; FULL also a power cut (default: %(default)s)")
     store.add_argument("--no-fault-control", action="store_true", help="do not offer the StoreFaults control service")
+    trainer = commands.add_parser("trainer", help="an auto-trainer rig (the real auto-trainer-api package, or --wire)")
+    add_trainer_arguments(trainer)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     headless.configure_logging(args.verbose)
+    if args.command == "trainer":
+        return headless.run(lambda stop: run_trainer_sim(stop, args))
     endpoints = HubEndpoints(args.host, args.pub_port, args.sub_port)
     if args.command == "demo":
         store_db = args.store_db or demo_store_database()

@@ -12,6 +12,8 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from backend.sim.trainer.trainer_sim import demo_trainer
+
 DemoDevice = Callable[[Path], AbstractAsyncContextManager[list[dict[str, Any]]]]
 
-DEMO_DEVICES: dict[str, DemoDevice] = {}
+DEMO_DEVICES: dict[str, DemoDevice] = {"trainers": demo_trainer}

@@ -9,8 +9,8 @@ inside the test leaves no task behind when the test's loop stops.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 import contextlib
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path

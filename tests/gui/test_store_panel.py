@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from backend.app.store_model import EditStatus, StateSource
 from backend.bus.service import BusService, StoreLink
-from gui.panels.store.store_panel import StorePanel
 from gui.panels.store.state_tree_model import CHUNK
+from gui.panels.store.store_panel import StorePanel
 from tests.gui.conftest import FAST_SERVICE, Floor, open_floor
 from tests.helpers import wait_until
 

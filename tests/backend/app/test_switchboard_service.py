@@ -18,8 +18,8 @@ from backend.bus.endpoints import HubEndpoints
 from backend.bus.message import LogLevel
 from backend.bus.service import StoreLink
 from backend.version import VERSION
-from tests.backend.wire_peers import FakeStore, topic
 from tests.backend.app.conftest import CLIENT, FAST, NAME, Floor, client_peer
+from tests.backend.wire_peers import FakeStore, topic
 from tests.helpers import wait_until
 
 DEFAULTS = state_schema.defaults(STATE_SCHEMA)

@@ -18,11 +18,11 @@ import pytest
 from backend.app.demo_stack import DemoStack, DemoStackError
 from backend.app.serve import with_demo_floor
 from backend.app.settings import default_text, parse, with_changes
-from backend.sim.demo_devices import DEMO_DEVICES
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.errors import CallFailed, CallTimeout
 from backend.bus.hub_probe import hub_answers
 from backend.bus.service import BusService
+from backend.sim.demo_devices import DEMO_DEVICES
 from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]

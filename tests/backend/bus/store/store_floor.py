@@ -25,9 +25,9 @@ from typing import Any
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.errors import CallFailed, CallTimeout
 from backend.bus.service import BusService, StoreLink
+from backend.bus.store.state_rows import assemble
 from backend.bus.store.store_process import running_store
 from backend.bus.store.store_service import StoreService
-from backend.bus.store.state_rows import assemble
 from tests.backend.wire_peers import Wire, WirePeer
 from tests.helpers import wait_until
 

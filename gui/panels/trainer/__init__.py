@@ -1,0 +1,1 @@
+"""The Trainer panel and the toolbar's EMERGENCY STOP."""
