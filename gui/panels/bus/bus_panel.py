@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from backend.bus.message import BusMessage, MessageType
 from backend.bus.traffic_filter import TrafficFilter
 from gui.app_context import AppContext
+from gui.buffered_table_delegate import BufferedTableDelegate
 from gui.icons import set_icon
 from gui.panels.bus.composer import Composer
 from gui.panels.bus.message_detail import MessageDetail
@@ -123,6 +124,7 @@ class BusPanel(Panel):
 
         self.traffic_table = row_table("TrafficTable")
         self.traffic_table.setModel(self.traffic)
+        self.traffic_table.setItemDelegate(BufferedTableDelegate(self.traffic_table))
         for column, width in enumerate((90, 75, 150, 150, 190)):
             self.traffic_table.setColumnWidth(column, width)
         filter_bar = QWidget()
