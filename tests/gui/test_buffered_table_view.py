@@ -1,4 +1,4 @@
-"""The delegate that paints streamed rows from prepared text: what it draws, seen in pixels."""
+"""The table view that paints streamed rows in one pass from prepared text: what it draws, seen in pixels."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QTableView
 
-from gui.buffered_table_delegate import BufferedTableDelegate
 from gui.buffered_table_model import BufferedTableModel
+from gui.buffered_table_view import BufferedTableView
 
 ALARM = QColor("#ff0000")
 HIGHLIGHT = QColor("#00a000")
@@ -36,12 +36,11 @@ def row_colours(image: QImage, view: QTableView, row: int) -> set[str]:
 
 def test_rows_are_drawn_in_their_own_colour_and_the_selected_row_highlighted(qtbot) -> None:
     model = Words(limit=100)
-    view = QTableView()
+    view = BufferedTableView()
     qtbot.addWidget(view)
     palette = view.palette()
     palette.setColor(QPalette.ColorRole.Highlight, HIGHLIGHT)
     view.setPalette(palette)
-    view.setItemDelegate(BufferedTableDelegate(view))
     view.setModel(model)
     view.resize(300, 200)
     model.append(["plain words", "alarm words", "chosen words"])
@@ -52,19 +51,26 @@ def test_rows_are_drawn_in_their_own_colour_and_the_selected_row_highlighted(qtb
 
     image = view.grab().toImage()
 
+    assert {text for text, _width in view._texts} >= {"plain words", "alarm words"}, "painted by the view's own pass"
     assert ALARM.name() in row_colours(image, view, 1)
     assert ALARM.name() not in row_colours(image, view, 0)
     assert HIGHLIGHT.name() in row_colours(image, view, 2)
     assert HIGHLIGHT.name() not in row_colours(image, view, 0) | row_colours(image, view, 1)
     # The text itself is painted: a row holds more colours than its background.
     assert len(row_colours(image, view, 0)) > 2
+    # Rows alternate their background as QTableView's own do.
+    view.setAlternatingRowColors(True)
+    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#0000ff"))
+    view.setPalette(palette)
+    image = view.grab().toImage()
+    assert "#0000ff" in row_colours(image, view, 1)
+    assert "#0000ff" not in row_colours(image, view, 0)
 
 
 def test_text_wider_than_its_column_is_elided_within_the_cell(qtbot) -> None:
     model = Words(limit=100)
-    view = QTableView()
+    view = BufferedTableView()
     qtbot.addWidget(view)
-    view.setItemDelegate(BufferedTableDelegate(view))
     view.setModel(model)
     view.horizontalHeader().setStretchLastSection(False)
     view.setColumnWidth(0, 60)
