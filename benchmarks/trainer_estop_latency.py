@@ -174,6 +174,7 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
     await wait_for_reply(flood, 30)
     await asyncio.sleep(1.0)
     flood.send(("run", args.seconds))
+    meter = _common.CpuMeter()
     await asyncio.sleep(1.0)  # the flood reaches its pace
 
     switchboard: list[float] = []
@@ -203,6 +204,7 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
         plain_starts.append(started)
         await asyncio.sleep(rng.uniform(0.03, 0.09))
     flood_reply = await wait_for_reply(flood, args.seconds + 60)
+    machine_line = meter.line(extra_own_seconds=flood_reply[4])
     trainer.send(("stamps",))
     handler_stamps, wire_stamps = await wait_for_reply(trainer, 10)
 
@@ -216,7 +218,7 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
     window.deleteLater()
     await asyncio.sleep(0.05)
     return {"switchboard": switchboard, "delivered": delivered, "plain": plain_starts, "handler": handler_stamps, "wire": wire_stamps,
-            "flood": flood_reply}
+            "flood": flood_reply, "machine": machine_line}
 
 
 def first_after(stamps: list[float], start: float) -> float | None:
@@ -288,6 +290,7 @@ def main() -> None:
 
     _, sent, elapsed, worst, _cpu = r["flood"]
     print(f"flood: {sent:,} Updates in {elapsed:.1f} s = {sent / elapsed:,.0f} msg/s (worst batch lateness {worst * 1000:.1f} ms)")
+    print(f"during the flood: {r['machine']} (the trainer and plain-REQ processes count as other processes)")
     results = {
         "Switchboard click -> on the wire": latencies(r["switchboard"], r["wire"]),
         "plain REQ send -> on the wire": latencies(r["plain"], r["wire"]),
