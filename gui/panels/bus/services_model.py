@@ -12,6 +12,13 @@ from gui.theme import colour
 
 COLUMNS = ("Service", "Role", "Machine", "Store", "Last heard", "Messages")
 Index = QModelIndex | QPersistentModelIndex
+# data() runs for every cell and role on every repaint (once a second, with the whole table
+# changed): roles are compared with module constants, because PySide's enum attribute
+# lookups cost more than the rest of data() (gui/buffered_table_model.py does the same).
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_HORIZONTAL = Qt.Orientation.Horizontal
 
 
 def heard(entry: ServiceEntry, now: float) -> str:
@@ -55,26 +62,28 @@ class ServicesModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY and orientation == _HORIZONTAL:
             return COLUMNS[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY and role != _FOREGROUND and role != _TOOLTIP:
+            return None
         if not index.isValid():
             return None
         entry = self.entries[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._text(entry, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if column == 3 and entry.connected is False:
                 return colour("error")
             if column == 3 and entry.connected:
                 return colour("ok")
             if self.directory.is_quiet(entry):
                 return colour("muted")
-        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
+        if role == _TOOLTIP and column == 3:
             return {True: "Answers the Store's heartbeat", False: "Not in the Store's list of connected clients", None: "No Store list seen"}[entry.connected]
         return None
 
