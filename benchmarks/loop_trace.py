@@ -11,7 +11,8 @@ matters is how long single items run. Each item is timed twice:
 
 Asyncio callbacks are timed by wrapping `asyncio.Handle._run`; Qt events by overriding
 `QApplication.notify` (top level only, so a repaint is one item however many widgets it
-paints). A qasync callback runs inside a Qt timer event, so it appears twice: once by its
+paints); garbage collections through `gc.callbacks` (a collection runs inside whichever
+item allocated last, and is listed apart as "gc genN" as well). A qasync callback runs inside a Qt timer event, so it appears twice: once by its
 own name and once inside "Timer _SimpleTimer". Tracing costs a few microseconds per item,
 so traced runs are a little slower than untraced ones.
 """
@@ -19,6 +20,7 @@ so traced runs are a little slower than untraced ones.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import defaultdict
 
@@ -34,6 +36,7 @@ class LoopTrace:
         self.cpu: dict[str, list[float]] = defaultdict(list)
         self.wall: dict[str, list[float]] = defaultdict(list)
         self._original_run = asyncio.Handle._run
+        self._gc_started = (0.0, 0.0)
 
     def application_class(self, base: type) -> type:
         """A QApplication subclass whose `notify` times top-level events while the trace is active."""
@@ -68,11 +71,20 @@ class LoopTrace:
                 trace.record("asyncio " + _callback_name(handle), time.thread_time() - cpu, time.perf_counter() - wall)
 
         asyncio.Handle._run = timed_run  # type: ignore[method-assign]
+        gc.callbacks.append(self._on_gc)
         self.active = True
 
     def stop(self) -> None:
         self.active = False
         asyncio.Handle._run = self._original_run  # type: ignore[method-assign]
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = (time.thread_time(), time.perf_counter())
+        else:
+            cpu, wall = self._gc_started
+            self.record(f"gc gen{info['generation']}", time.thread_time() - cpu, time.perf_counter() - wall)
 
     def record(self, kind: str, cpu: float, wall: float) -> None:
         self.cpu[kind].append(cpu)
