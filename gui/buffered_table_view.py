@@ -16,7 +16,8 @@ the delegate asks the model for each role of each cell and lays each text out ag
 It draws what `QTableView` and the styled delegate draw for these plain rows: the
 alternating row colours, the selected rows in the highlight colours, each cell's text
 elided at the right in its foreground colour or the palette's, the grid, and the focus
-frame. It does not draw spans (none of these tables has any). Another model is painted by
+frame. It assumes what `gui.widgets.row_table` sets up: every row at the vertical header's
+default height, and no spans. Another model is painted by
 `QTableView` as usual; everything but painting (selection, scrolling, tooltips, the
 header) is `QTableView`'s own.
 """
