@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import _common
+from loop_trace import LoopTrace
 
 TARGET_P99_MS = 25.0
 PROBE_INTERVAL_S = 0.005
@@ -186,6 +187,7 @@ async def amain(args: argparse.Namespace, app, conn, tmp: Path) -> dict:
         flush=True,
     )
 
+    trace = args.trace_object
     probe = LagProbe()
     probe.start()
     idle_start = time.perf_counter()
@@ -200,6 +202,8 @@ async def amain(args: argparse.Namespace, app, conn, tmp: Path) -> dict:
     cpu0, thread0 = cpu_seconds(), time.thread_time()
     meter = _common.CpuMeter()
     load_start = time.perf_counter()
+    if trace is not None:
+        trace.start()
     conn.send(("run", args.seconds))
     print(f"load: {args.rate:,.0f} msg/s for {args.seconds:.0f} s ...", flush=True)
     profiler = None
@@ -227,6 +231,8 @@ async def amain(args: argparse.Namespace, app, conn, tmp: Path) -> dict:
             raise TimeoutError("publisher did not finish")
     reply = conn.recv()
     load_end = time.perf_counter()
+    if trace is not None:
+        trace.stop()
     if profiler is not None:
         profiler.disable()
     cpu1, thread1 = cpu_seconds(), time.thread_time()
@@ -292,7 +298,11 @@ def main() -> None:
     parser.add_argument("--theme", default="light")
     parser.add_argument("--default-gc", action="store_true", help="keep CPython's collector thresholds (the app tunes them)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the loaded phase (slows it) and save pstats to FILE")
+    parser.add_argument(
+        "--trace", action="store_true", help="time every callback and Qt event of the loaded phase (loop_trace.py)"
+    )
     args = parser.parse_args()
+    args.trace_object = LoopTrace() if args.trace else None
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     tmp_dir = tempfile.TemporaryDirectory(prefix="switchboard-bench-")
@@ -308,7 +318,8 @@ def main() -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])
+    application_class = args.trace_object.application_class(QApplication) if args.trace_object else QApplication
+    app = application_class(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     _common.header(
         "GUI event-loop lag: Bus panel watching a paced stream",
@@ -332,7 +343,9 @@ def main() -> None:
         f"publisher: sent {r['sent']:,} in {r['pub_elapsed']:.2f} s = {r['sent'] / r['pub_elapsed']:,.0f} msg/s "
         f"(worst batch lateness {r['pub_worst'] * 1000:.1f} ms, {r['pub_cpu'] * 100:.0f} % of a core)"
     )
-    print("timeline (s since start: monitor received, service received, table rows, queued for table, worst lag in the last second):")
+    print(
+        "timeline (s since start: monitor received, service received, table rows, queued for table, worst lag in the last second):"
+    )
     for t, mon, svc, rows, pending, worst in r["timeline"]:
         print(f"  {t:5.1f}  {mon:>9,}  {svc:>9,}  {rows:>6,}  {pending:>6,}  {worst * 1000:6.1f} ms")
     print()
@@ -359,6 +372,10 @@ def main() -> None:
     print(f"during the load: {r['machine_line']}")
     verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
     print(f"lag p99 under load = {p99:.2f} ms; target < {TARGET_P99_MS:.0f} ms: {verdict}")
+    if args.trace_object is not None:
+        print("\nlongest items on the GUI thread during the load (loop_trace.py):")
+        for text in args.trace_object.report(r["load_s"]):
+            print("  " + text)
     if r["profiler"] is not None:
         import pstats
 

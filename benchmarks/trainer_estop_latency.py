@@ -39,6 +39,7 @@ from pathlib import Path
 
 import _common
 from gui_loop_lag import _publisher_entry, wait_for_reply
+from loop_trace import LoopTrace
 
 TARGET_ADDED_P99_MS = 5.0
 STOP = b'{"command":200,"nonce":%d,"data":null}'
@@ -174,6 +175,10 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
     await wait_for_reply(flood, 30)
     await asyncio.sleep(1.0)
     flood.send(("run", args.seconds))
+    meter = _common.CpuMeter()
+    measured_from = time.perf_counter()
+    if args.trace_object is not None:
+        args.trace_object.start()
     await asyncio.sleep(1.0)  # the flood reaches its pace
 
     switchboard: list[float] = []
@@ -203,6 +208,10 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
         plain_starts.append(started)
         await asyncio.sleep(rng.uniform(0.03, 0.09))
     flood_reply = await wait_for_reply(flood, args.seconds + 60)
+    machine_line = meter.line(extra_own_seconds=flood_reply[4])
+    if args.trace_object is not None:
+        args.trace_object.stop()
+        args.trace_seconds = time.perf_counter() - measured_from
     trainer.send(("stamps",))
     handler_stamps, wire_stamps = await wait_for_reply(trainer, 10)
 
@@ -216,7 +225,7 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
     window.deleteLater()
     await asyncio.sleep(0.05)
     return {"switchboard": switchboard, "delivered": delivered, "plain": plain_starts, "handler": handler_stamps, "wire": wire_stamps,
-            "flood": flood_reply}
+            "flood": flood_reply, "machine": machine_line}
 
 
 def first_after(stamps: list[float], start: float) -> float | None:
@@ -242,7 +251,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=150, help="emergency stops per side")
     parser.add_argument("--seconds", type=float, default=45.0, help="length of the flood (the rounds must fit in it)")
     parser.add_argument("--pool", type=int, default=2000)
+    parser.add_argument("--trace", action="store_true", help="time every callback and Qt event during the flood (loop_trace.py)")
     args = parser.parse_args()
+    args.trace_object = LoopTrace() if args.trace else None
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     tmp_dir = tempfile.TemporaryDirectory(prefix="switchboard-bench-")
@@ -266,7 +277,8 @@ def main() -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])
+    application_class = args.trace_object.application_class(QApplication) if args.trace_object else QApplication
+    app = application_class(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     _common.header(
         "Emergency-stop latency: toolbar click to the trainer, bus flooded",
@@ -288,6 +300,7 @@ def main() -> None:
 
     _, sent, elapsed, worst, _cpu = r["flood"]
     print(f"flood: {sent:,} Updates in {elapsed:.1f} s = {sent / elapsed:,.0f} msg/s (worst batch lateness {worst * 1000:.1f} ms)")
+    print(f"during the flood: {r['machine']} (the trainer and plain-REQ processes count as other processes)")
     results = {
         "Switchboard click -> on the wire": latencies(r["switchboard"], r["wire"]),
         "plain REQ send -> on the wire": latencies(r["plain"], r["wire"]),
@@ -301,6 +314,10 @@ def main() -> None:
     print("where the Switchboard figure goes:")
     print(line("  click queued -> click handled (loop lag)", waits))
     print(line("  click handled -> on the wire (trainer code)", own))
+    if args.trace_object is not None:
+        print("longest items on the GUI thread during the flood (loop_trace.py):")
+        for text in args.trace_object.report(args.trace_seconds):
+            print("  " + text)
     p99 = {label: _common.percentile(values, 99) for label, values in results.items()}
     added_wire = p99["Switchboard click -> on the wire"] - p99["plain REQ send -> on the wire"]
     added_handler = p99["Switchboard click -> command handler"] - p99["plain REQ send -> command handler"]

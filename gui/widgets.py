@@ -20,9 +20,9 @@ from gui.icons import set_icon
 ROW_HEIGHT = 22
 
 
-def row_table(name: str) -> QTableView:
+def row_table(name: str, view_class: type[QTableView] = QTableView) -> QTableView:
     """A read-only table of rows: whole-row selection, fixed row height (fast with many rows)."""
-    table = QTableView()
+    table = view_class()
     table.setObjectName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -1,9 +1,13 @@
 """One participant's pair of sockets to the hub, and the task that reads them.
 
 A PUB socket connects to the hub's publish port and a SUB socket to its subscribe port
-(`protocols/bus.md` §1). The reader awaits one message, drains up to `batch_size`
-more without blocking, hands the whole batch to observers in one call and yields, so
-a flood never starves the event loop (DESIGN.md, ENGINEERING.md §4). Socket monitors
+(`protocols/bus.md` §1). The reader awaits one message, then drains more without
+blocking in chunks of at most `CHUNK_SIZE`, handing each chunk to observers in one call,
+and yields once `batch_size` messages or `READ_BUDGET_S` of work are done, whichever
+comes first. A flood therefore never holds the event loop for more than about a
+millisecond at a time, however slow the machine (DESIGN.md, ENGINEERING.md §4): an
+operator's click waits for one chunk, not for a whole batch (benchmarks/README.md,
+trainer_estop_latency.py). Socket monitors
 report the link to the hub within a second or two of it going or coming back; libzmq
 resends subscriptions on reconnect by itself.
 
@@ -45,6 +49,10 @@ TCP_KEEPALIVE_IDLE_S = 5
 TCP_KEEPALIVE_INTERVAL_S = 1
 TCP_KEEPALIVE_COUNT = 3
 MALFORMED_REPORT_PERIOD_S = 10.0
+READ_BUDGET_S = 0.001
+"""Work the reader does per turn of the event loop before it yields (the last chunk may overrun it)."""
+CHUNK_SIZE = 64
+"""Messages handed to observers at a time; small enough that one chunk costs well under the budget."""
 
 _UP_EVENTS = {zmq.EVENT_HANDSHAKE_SUCCEEDED, zmq.EVENT_CONNECTED}
 _DOWN_EVENTS = {zmq.EVENT_DISCONNECTED, zmq.EVENT_CLOSED}
@@ -176,20 +184,25 @@ class BusConnection:
     async def _read(self) -> None:
         assert self._sub is not None and self._sub_sync is not None
         sub, drain = self._sub, self._sub_sync
+        clock = time.perf_counter
         while True:
             try:
                 frames_batch = [await sub.recv_multipart()]
             except zmq.ZMQError as error:
                 log.error("%s: reader stopped: %s", self.label, error)
                 return
-            for _ in range(self.batch_size - 1):
-                frames = _receive_now(drain)
-                if frames is None:
+            deadline = clock() + READ_BUDGET_S
+            room = self.batch_size
+            while True:
+                chunk = min(CHUNK_SIZE, room)
+                emptied = _receive_into(drain, frames_batch, chunk)
+                room -= len(frames_batch)
+                messages = self._decode_batch(frames_batch)
+                if messages:
+                    self.received.emit(messages)
+                if emptied or room <= 0 or clock() >= deadline:
                     break
-                frames_batch.append(frames)
-            messages = self._decode_batch(frames_batch)
-            if messages:
-                self.received.emit(messages)
+                frames_batch = []
             await asyncio.sleep(0)
 
     def _decode_batch(self, frames_batch: list[list[bytes]]) -> list[BusMessage]:
@@ -276,6 +289,17 @@ class BusConnection:
             self._linked = False
             self.link_changed.emit(False)
         self._up = {"pub": False, "sub": False}
+
+
+def _receive_into(sock: zmq.Socket, frames_batch: list[list[bytes]], limit: int) -> bool:
+    """Append waiting messages to `frames_batch` until it holds `limit`; True if the socket ran dry."""
+    append = frames_batch.append
+    while len(frames_batch) < limit:
+        frames = _receive_now(sock)
+        if frames is None:
+            return True
+        append(frames)
+    return False
 
 
 def _receive_now(sock: zmq.Socket) -> list[bytes] | None:

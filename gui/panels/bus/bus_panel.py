@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from backend.bus.message import BusMessage, MessageType
 from backend.bus.traffic_filter import TrafficFilter
 from gui.app_context import AppContext
+from gui.buffered_table_view import BufferedTableView
 from gui.icons import set_icon
 from gui.panels.bus.composer import Composer
 from gui.panels.bus.message_detail import MessageDetail
@@ -121,7 +122,7 @@ class BusPanel(Panel):
         filters.addWidget(clear)
         filters.addWidget(self.shown)
 
-        self.traffic_table = row_table("TrafficTable")
+        self.traffic_table = row_table("TrafficTable", BufferedTableView)  # paints a flood's rows quickly
         self.traffic_table.setModel(self.traffic)
         for column, width in enumerate((90, 75, 150, 150, 190)):
             self.traffic_table.setColumnWidth(column, width)
