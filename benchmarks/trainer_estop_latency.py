@@ -21,7 +21,9 @@ Rounds alternate between:
 For each: click → request on the wire, and click → the device's command handler, p50 and p99.
 The handler figure includes the package's own loop, which checks its REP socket at most
 every 50 ms, on both sides alike; the wire figure is what Switchboard itself adds.
-The chamber panel is not on this branch (trainer), so its plots are not running here.
+By default the window shows the Chamber panel with a simulated chamber (×20, 10 Hz telemetry,
+pumping down) in the trainer's process, so its plots redraw throughout, as the issue asks;
+`--panel bus` shows the Bus panel instead, whose traffic table repaints under the flood.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from gui_loop_lag import _publisher_entry, wait_for_reply
 from loop_trace import LoopTrace
 
 TARGET_ADDED_P99_MS = 5.0
+CHAMBER_HZ = 10.0
 STOP = b'{"command":200,"nonce":%d,"data":null}'
 
 
@@ -55,6 +58,7 @@ def _trainer_entry(conn) -> None:
 
 
 async def _trainer_main(conn) -> None:
+    from backend.sim.chamber.chamber_server import ChamberServer
     from backend.sim.trainer.package_trainer import PackageTrainer
     from backend.sim.trainer.trainer_sim import free_loopback_port
     from backend.trainer.wire_enums import Command
@@ -72,7 +76,10 @@ async def _trainer_main(conn) -> None:
     await asyncio.to_thread(trainer.start)
     relay = await asyncio.start_server(functools.partial(_relay, rep, wire_stamps), "127.0.0.1", 0)
     relay_port = relay.sockets[0].getsockname()[1]
-    conn.send(("ready", pub, relay_port))
+    chamber = ChamberServer(port=0, time_scale=20.0, telemetry_hz=CHAMBER_HZ, seed=1)
+    chamber.device.pump(True)
+    await chamber.start()
+    conn.send(("ready", pub, relay_port, chamber.url))
     loop = asyncio.get_running_loop()
     while True:
         command = await loop.run_in_executor(None, conn.recv)
@@ -81,6 +88,7 @@ async def _trainer_main(conn) -> None:
         elif command[0] == "stop":
             break
     relay.close()
+    await chamber.stop()
     await asyncio.to_thread(trainer.stop)
 
 
@@ -145,7 +153,7 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
     from gui.main_window import MainWindow
     from gui.window_state import WindowState
 
-    _, pub_port, relay_port = await wait_for_reply(trainer, 30)
+    _, pub_port, relay_port, chamber_url = await wait_for_reply(trainer, 30)
     hub = Hub(HubEndpoints(pub_port=0, sub_port=0))
     endpoints = hub.start()
     events = EventLog()
@@ -154,13 +162,15 @@ async def amain(args: argparse.Namespace, app, flood, trainer, plain, tmp: Path)
         "bus": {"host": "127.0.0.1", "pub_port": endpoints.pub_port, "sub_port": endpoints.sub_port,
                 "machine_name": "BENCH1", "start_hub": False},
         "trainers": [{"name": "Rig 1", "host": "127.0.0.1", "pub_port": pub_port, "rep_port": relay_port}],
+        "chambers": [{"name": "XO 1", "url": chamber_url, "telemetry_hz": CHAMBER_HZ}],
     })
     runtime = SwitchboardRuntime(settings, events, audit)
     await runtime.start()
     window = MainWindow(events, WindowState(tmp / "window.ini"), on_close=lambda: None)
     window.attach(AppContext(runtime, OperatorActions(runtime.service, audit), events, audit))
     window.show()
-    window.show_panel(0)
+    panel = next(p for p in window.panels if p.title.lower().startswith(args.panel))
+    window.show_panel(window.panels.index(panel))
     tune_for_latency()
     client = runtime.fleets["trainers"].clients["Rig 1"]
     deadline = time.monotonic() + 30
@@ -251,6 +261,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=150, help="emergency stops per side")
     parser.add_argument("--seconds", type=float, default=45.0, help="length of the flood (the rounds must fit in it)")
     parser.add_argument("--pool", type=int, default=2000)
+    parser.add_argument("--panel", choices=("chamber", "bus"), default="chamber", help="the panel on screen during the flood")
     parser.add_argument("--trace", action="store_true", help="time every callback and Qt event during the flood (loop_trace.py)")
     args = parser.parse_args()
     args.trace_object = LoopTrace() if args.trace else None
@@ -285,7 +296,7 @@ def main() -> None:
         f"Switchboard adds < {TARGET_ADDED_P99_MS:.0f} ms p99 to what a plain pyzmq REQ sees, at {args.rate:,.0f} msg/s on the bus",
         env_keys=("QT_QPA_PLATFORM",),
     )
-    print("chamber panel: not on this branch (trainer), so no chamber plots run during this measurement")
+    print(f"panel shown: {args.panel}" + (f" (plots of a {CHAMBER_HZ:g} Hz chamber redrawing)" if args.panel == "chamber" else " (traffic table repainting)"))
     trainer_conn = _Replay(trainer, ready)
     factory = functools.partial(qasync.QSelectorEventLoop, app)
     try:
@@ -326,7 +337,7 @@ def main() -> None:
           f"(the handler figures include the package's own loop of up to 50 ms on both sides); target < "
           f"{TARGET_ADDED_P99_MS:.0f} ms: {verdict}")
     _common.summary(
-        f"trainer e-stop at {args.rate:,.0f} msg/s: click->wire p50 {_common.percentile(results['Switchboard click -> on the wire'], 50):.2f} / "
+        f"trainer e-stop at {args.rate:,.0f} msg/s, {args.panel} panel shown: click->wire p50 {_common.percentile(results['Switchboard click -> on the wire'], 50):.2f} / "
         f"p99 {p99['Switchboard click -> on the wire']:.2f} ms (plain REQ p99 {p99['plain REQ send -> on the wire']:.2f}); "
         f"click->handler p99 {p99['Switchboard click -> command handler']:.2f} ms (plain {p99['plain REQ send -> command handler']:.2f}); "
         f"added p99 {added_wire:.2f} ms wire, {added_handler:.2f} ms handler ({verdict}); of which loop lag before the click "

@@ -139,6 +139,9 @@ class TrainerFleet(DeviceFleet):
     # --- bus Calls -------------------------------------------------------------------------------
 
     async def _call_emergency_stop(self, Trainer: str | None = None) -> dict[str, Any]:  # noqa: N803 (wire name)
+        if Trainer is None and not self.clients:
+            # A caller relying on the stop must not read "done" when nothing could be stopped.
+            raise CallRefused("No trainer is configured, so nothing was stopped")
         outcomes = await self.emergency_stop(None if Trainer is None else [Trainer], origin="bus Call")
         return _answer(outcomes)
 

@@ -53,6 +53,12 @@ async def test_a_bus_call_emergency_stop_without_a_trainer_stops_every_trainer(f
         assert sorted(actions) == [("Trainer North", "EmergencyStop", "bus Call"), ("Trainer South", "EmergencyStop", "bus Call")]
 
 
+async def test_a_bus_call_emergency_stop_with_no_trainer_configured_fails_instead_of_reporting_done(floor: Floor, tmp_path: Path) -> None:
+    async with trainers_on_the_bus(floor, tmp_path, []):
+        answer = await floor.call("EmergencyStop")
+    assert answer.get("Failure") == "No trainer is configured, so nothing was stopped"
+
+
 async def test_a_bus_call_stops_and_resumes_one_named_trainer(floor: Floor, tmp_path: Path) -> None:
     async with trainers_on_the_bus(floor, tmp_path, ["North", "South"]) as (fleet, rigs):
         assert "Failure" not in await floor.call("EmergencyStop", {"Trainer": "South"})
