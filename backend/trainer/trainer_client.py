@@ -68,6 +68,7 @@ class TrainerClient:
         self._estop_task: asyncio.Task[CommandOutcome] | None = None
         self._resync_task: asyncio.Task[None] | None = None
         self._last_heartbeat: float | None = None
+        self._started_at = time.monotonic()
         self._last_status: float = 0.0
         self._last_malformed_report = 0.0
 
@@ -75,6 +76,7 @@ class TrainerClient:
 
     async def start(self) -> None:
         """Connect SUB, then the REQ channels, and start reading. Returns at once."""
+        self._started_at = time.monotonic()
         self._context = zmq.asyncio.Context()
         sub = self._context.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
@@ -206,7 +208,7 @@ class TrainerClient:
             check_payload(data)
         except UnsafePayload as error:
             return CommandOutcome(self.name, command, problem=f"was not sent: {error}")
-        if command != Command.EMERGENCY_STOP and self.model.liveness is Liveness.WAITING:
+        if command != Command.EMERGENCY_STOP and self._last_heartbeat is None:
             return CommandOutcome(self.name, command, problem=(
                 "was not sent: the trainer has not sent a heartbeat yet, so its answer could be missed"))
         return None
@@ -379,6 +381,16 @@ class TrainerClient:
 
     # --- liveness and resync ---------------------------------------------------------------------
 
+    def _check_never_heard(self) -> None:
+        """A trainer silent since Switchboard connected is offline too, not "waiting" for ever:
+        the operator must see that it is not there (not running, wrong host or port)."""
+        silence = time.monotonic() - self._started_at
+        if silence > self.timing.offline_after and self.model.liveness is Liveness.WAITING:
+            self.model.set_liveness(Liveness.OFFLINE)
+            log.warning("Trainer '%s' is offline: no heartbeat in the %.0f s since Switchboard connected to %s "
+                        "(is it running, and are its host and ports right?)", self.name, silence, self.pub_endpoint,
+                        extra=LOG_SOURCE)
+
     async def _watch_liveness(self) -> None:
         while True:
             await asyncio.sleep(self.timing.watchdog_period)
@@ -386,6 +398,7 @@ class TrainerClient:
 
     def _check_liveness(self) -> None:
         if self._last_heartbeat is None:
+            self._check_never_heard()
             return
         silence = time.monotonic() - self._last_heartbeat
         current = self.model.liveness

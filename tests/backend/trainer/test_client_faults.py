@@ -32,6 +32,17 @@ async def test_lost_heartbeats_make_the_trainer_stale_then_offline_and_their_ret
                          timeout=10, what="a resync after the gap")
 
 
+async def test_a_trainer_never_heard_is_offline_after_the_offline_time_and_online_once_it_starts() -> None:
+    pub, rep = ports()
+    async with client_for(pub, rep, offline_after=1.0) as client:
+        assert client.model.liveness is Liveness.WAITING
+        await wait_until(lambda: client.model.liveness is Liveness.OFFLINE, timeout=10, what="offline without a first heartbeat")
+        refused = await client.set_application_mode(ApplicationMode.RUNNING)
+        assert not refused.ok and "has not sent a heartbeat yet" in refused.sentence
+        async with PackageTrainer("127.0.0.1", pub, rep, heartbeat_interval=HEARTBEAT_S):
+            await until_synced(client)
+
+
 async def test_commands_wait_for_the_first_heartbeat_but_the_emergency_stop_does_not() -> None:
     async with wire_floor(synced=False) as (trainer, client):
         trainer.faults.heartbeats = False
