@@ -96,6 +96,7 @@ class BusConnection:
         self._pub_sync: zmq.Socket | None = None
         self._sub_sync: zmq.Socket | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._monitor_tasks: dict[str, asyncio.Task[None]] = {}
         self._up = {"pub": False, "sub": False}
         self._linked = False
         self._subscriptions: set[bytes] = set()
@@ -123,7 +124,8 @@ class BusConnection:
         self._sub.connect(self.endpoints.subscribe_to)
         self._tasks = [asyncio.create_task(self._read(), name=f"{self.label}-reader")]
         for role, monitor in monitors:
-            self._tasks.append(asyncio.create_task(self._watch_link(role, monitor), name=f"{self.label}-{role}-monitor"))
+            self._monitor_tasks[role] = asyncio.create_task(self._watch_link(role, monitor), name=f"{self.label}-{role}-monitor")
+            self._tasks.append(self._monitor_tasks[role])
 
     def _socket(self, kind: int) -> zmq.asyncio.Socket:
         sock = self._context.socket(kind)
@@ -270,10 +272,14 @@ class BusConnection:
 
     async def stop(self) -> None:
         """Stop reading and close both sockets at once (linger 0)."""
-        for sock in (self._pub, self._sub):
-            if sock is not None:
+        for role, sock in (("pub", self._pub), ("sub", self._sub)):
+            watcher = self._monitor_tasks.get(role)
+            # disable_monitor sends MONITOR_STOPPED and blocks for ever when nobody reads the
+            # monitor any more (its task was cancelled from outside); closing the socket does not.
+            if sock is not None and watcher is not None and not watcher.done():
                 with contextlib.suppress(zmq.ZMQError):
                     sock.disable_monitor()
+        self._monitor_tasks = {}
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

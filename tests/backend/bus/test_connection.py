@@ -285,3 +285,46 @@ async def test_stopping_a_linked_connection_reports_the_link_down_once(hub: HubE
         await connection.stop()
     assert links.changes == [True, False]
     assert not connection.linked
+
+
+STOP_AFTER_OUTSIDE_CANCEL = """
+import asyncio
+from backend.bus.connection import BusConnection
+from backend.bus.endpoints import HubEndpoints
+from backend.bus.hub import Hub
+
+async def main():
+    hub = Hub(HubEndpoints(pub_port=0, sub_port=0))
+    ends = hub.start()
+    connection = BusConnection(ends)
+    await connection.start()
+    for _ in range(200):
+        if connection.linked:
+            break
+        await asyncio.sleep(0.05)
+    # What python-engineio's SIGINT handler does: cancel every task but its own.
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+    hub.stop()
+    await connection.stop()
+    print("stopped", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_stopping_after_someone_else_cancelled_the_monitor_tasks_does_not_hang() -> None:
+    """A libzmq trap: disable_monitor() blocks for ever once nobody reads the monitor socket.
+
+    Run in a child process, because the hang is inside a C call that no timeout here could
+    interrupt; the child's timeout turns it into a failure instead of a stuck suite.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", STOP_AFTER_OUTSIDE_CANCEL], cwd=root, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "stopped" in done.stdout, done.stderr
