@@ -7,6 +7,7 @@ that cannot be read is skipped with a logged sentence, never a crash.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -19,9 +20,16 @@ SUFFIX = ".recipe.json"
 
 
 def file_name(recipe_name: str) -> str:
-    """A safe file name for a recipe name (letters, digits, `-_.` kept; the rest become `_`)."""
+    """A safe file name for a recipe name (letters, digits, `-_.` kept; the rest become `_`).
+
+    When that changed the name, a short hash of the exact name is added, so two recipes
+    whose names differ only in what was replaced ("bake out", "bake_out") never share a
+    file: saving one must not overwrite the other.
+    """
     base = re.sub(r"[^\w.-]+", "_", recipe_name.strip()).strip("._")
-    return (base or "recipe") + SUFFIX
+    if base != recipe_name:
+        base = f"{base or 'recipe'}-{hashlib.sha1(recipe_name.encode('utf-8')).hexdigest()[:8]}"
+    return base + SUFFIX
 
 
 class RecipeLibrary:

@@ -46,6 +46,17 @@ async def test_the_library_saves_recipes_as_files_and_skips_a_broken_one(tmp_pat
     assert not path.exists()
 
 
+async def test_recipes_whose_names_differ_only_in_replaced_characters_keep_their_own_files(tmp_path) -> None:
+    library = RecipeLibrary(tmp_path / "recipes")
+    for name, target in (("bake out", 60), ("bake_out", 80), ("bake/out", 100)):
+        await library.save(make_recipe(name, [[target, 10]]))
+    loaded = {r.name: r.pairs() for r in await library.load_all()}
+    assert loaded == {"bake out": [[60.0, 10.0]], "bake_out": [[80.0, 10.0]], "bake/out": [[100.0, 10.0]]}
+    assert library.path_of("bake_out").name == "bake_out.recipe.json"  # a plain name keeps a plain file name
+    await library.delete("bake out")
+    assert {r.name for r in await library.load_all()} == {"bake_out", "bake/out"}
+
+
 def test_a_ring_buffer_keeps_the_newest_values_as_one_contiguous_view() -> None:
     ring = RingBuffer(5)
     for value in range(12):
