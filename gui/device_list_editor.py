@@ -88,8 +88,10 @@ class DeviceListEditor(QWidget):
         return entries
 
     def _typed(self, key: str, text: str) -> Any:
-        """Numbers where the setting is one (ports, a chamber's telemetry_hz), so validation sees what the file would."""
+        """Numbers and true/false where the setting is one (ports, telemetry_hz, load_autostarts), so validation sees what the file would."""
         default = self.defaults.get(key)
+        if isinstance(default, bool):  # before int: a bool is an int to Python
+            return {"true": True, "yes": True, "false": False, "no": False}.get(text.lower(), text)
         if isinstance(default, int) and text.isdigit():
             return int(text)
         if isinstance(default, float):

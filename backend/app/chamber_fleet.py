@@ -58,7 +58,8 @@ class ChamberFleet(DeviceFleet):
         await super().start(entries)
         for entry in entries:
             model = ChamberModel(entry.name, capacity_for(rate_hz=entry.telemetry_hz))
-            client = ChamberClient(model, entry.url, entry.event_names, duration_unit=entry.recipe_duration_unit)
+            client = ChamberClient(model, entry.url, entry.event_names, duration_unit=entry.recipe_duration_unit,
+                                   load_autostarts=entry.load_autostarts)
             self.chambers[entry.name] = Chamber(entry, model, client)
             self._unobserve.append(model.observe(self._publish_status))
             await client.start()

@@ -47,6 +47,8 @@ class ChamberSettings:
     """The unit of a `load_recipe` step's `duration` on the wire, "s", "min" or "h" (vacuum.md §4, §8: undocumented, so configurable)."""
     recipe_duration_is: str = "hold"
     """What the chamber counts in `duration`: "hold" after the target is reached, or the "total" step, ramp included (§4)."""
+    load_autostarts: bool = True
+    """Whether `load_recipe` also starts the run (vacuum.md §6 device profile); when not, "Load & run" sends `start_recipe` after it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ _CHECKS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "cameras": {"name": check.device_name, "events": check.zmq_tcp_endpoint, "requests": check.zmq_tcp_endpoint},
     "chambers": {"name": check.device_name, "url": check.http_url, "event_names": _name_table, "limits": _limit_table,
                  "telemetry_hz": _rate, "recipe_duration_unit": check.one_of(tuple(DURATION_UNITS)),
-                 "recipe_duration_is": check.one_of(DURATION_MEANINGS)},
+                 "recipe_duration_is": check.one_of(DURATION_MEANINGS), "load_autostarts": check.boolean},
     "trainers": {"name": check.device_name, "host": check.host, "pub_port": check.port, "rep_port": check.port},
 }
 

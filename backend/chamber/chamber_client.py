@@ -57,9 +57,10 @@ class ChamberClient:
     def __init__(self, model: ChamberModel, url: str, event_names: Mapping[str, str] | None = None, *,
                  ack_timeout: float = ACK_TIMEOUT_S, stale_after: float = STALE_AFTER_S,
                  lost_after: float = LOST_AFTER_S, backoff: tuple[float, float] = BACKOFF_S,
-                 duration_unit: str = "s") -> None:
+                 duration_unit: str = "s", load_autostarts: bool = True) -> None:
         self.model = model
         self.duration_unit = duration_unit
+        self.load_autostarts = load_autostarts
         self.url = url
         self.names = EventNames(event_names)
         self.ack_timeout = ack_timeout
@@ -266,8 +267,16 @@ class ChamberClient:
         return await self.command(self.names.wire(ours), payload)
 
     async def load_recipe(self, recipe: Recipe) -> Reply:
-        """`load_recipe`: loads and, by the §4 Product decision, starts the run."""
-        return await self.command(names_table.LOAD_RECIPE, recipe.wire(self.duration_unit))
+        """`load_recipe`: loads and, by the §4 Product decision, starts the run.
+
+        A chamber whose profile does not start on load (`load_autostarts = false`, §6) is
+        sent `start_recipe` once the load succeeded, so "Load & run" runs on it too; the
+        reply is the start's, or the load's when the load was refused.
+        """
+        loaded = await self.command(names_table.LOAD_RECIPE, recipe.wire(self.duration_unit))
+        if not loaded.ok or self.load_autostarts:
+            return loaded
+        return await self.undocumented("start_recipe")
 
     async def cancel_recipe(self) -> Reply:
         return await self.command(names_table.CANCEL_RECIPE)

@@ -57,6 +57,24 @@ async def test_a_recipe_runs_through_ramp_and_hold_to_completion(client: Chamber
     assert model.reading("setpoint") == pytest.approx(25.0, abs=0.5)
 
 
+async def test_load_and_run_starts_a_chamber_whose_load_only_loads() -> None:
+    server = ChamberServer(port=0, load_autostarts=False, **FAST)
+    await server.start()
+    try:
+        only_loads = await connect(server.url, load_autostarts=True)
+        assert (await only_loads.load_recipe(SHORT)).ok
+        await wait_until(lambda: only_loads.model.recipe.state is RunState.LOADED, timeout=10, what="a loaded, waiting run")
+        await only_loads.stop()
+
+        starts = await connect(server.url, load_autostarts=False)
+        assert (await starts.load_recipe(SHORT)).ok
+        await wait_until(lambda: starts.model.recipe.state is RunState.RUNNING or starts.model.last_completion is not None,
+                         timeout=10, what="the run started by start_recipe")
+        await starts.stop()
+    finally:
+        await server.stop()
+
+
 async def test_each_documented_and_undocumented_refusal_is_a_warning_with_its_text(client: ChamberClient) -> None:
     cancel = await client.cancel_recipe()
     assert (cancel.result, cancel.message) == (Result.WARNING, texts.CANCEL_IDLE)
