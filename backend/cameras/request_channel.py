@@ -19,6 +19,7 @@ import zmq
 import zmq.asyncio
 
 from backend.cameras.wire import MalformedMessage, Message, MsgType, decode_stepwise, encode_request
+from backend.device_sockets import request_socket
 from backend.observable import Signal
 
 log = logging.getLogger(__name__)
@@ -128,12 +129,7 @@ class RequestChannel:
 
     def _ensure_socket(self) -> zmq.asyncio.Socket:
         if self._socket is None:
-            socket = self._context.socket(zmq.REQ)
-            socket.setsockopt(zmq.LINGER, 0)
-            socket.setsockopt(zmq.RECONNECT_IVL, 100)
-            socket.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
-            socket.connect(self.endpoint)
-            self._socket = socket
+            self._socket = request_socket(self._context, self.endpoint)
         return self._socket
 
     def _rebuild(self) -> None:

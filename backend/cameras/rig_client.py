@@ -28,6 +28,7 @@ from backend.cameras.rig_commands import RigCommands
 from backend.cameras.rig_model import RigModel, objects
 from backend.cameras.shot_tracker import ShotResult, ShotWatch
 from backend.cameras.wire import CameraSelection, MalformedMessage, Message, MsgType, decode, failure_text
+from backend.device_sockets import event_socket
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,7 @@ class RigClient(RigCommands):
 
     async def start(self) -> None:
         """Connect SUB first (slow joiner, §8), then let the supervisor synchronise. Returns at once."""
-        sub = self._context.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.setsockopt(zmq.RCVHWM, SUB_HWM)
-        sub.setsockopt(zmq.RECONNECT_IVL, 100)
-        sub.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
-        sub.setsockopt(zmq.SUBSCRIBE, b"")
-        sub.connect(self.events_endpoint)
-        self._sub = sub
+        self._sub = sub = event_socket(self._context, self.events_endpoint, SUB_HWM)
         self._last_event_at = self._last_probe_at = time.monotonic()
         self._tasks = [
             asyncio.create_task(self._read_events(sub), name=f"rig-{self.name}-events"),

@@ -14,6 +14,8 @@ import logging
 import zmq
 import zmq.asyncio
 
+from backend.device_sockets import request_socket
+
 log = logging.getLogger(__name__)
 
 
@@ -86,12 +88,7 @@ class CommandChannel:
 
     def _connected(self) -> zmq.asyncio.Socket:
         if self._socket is None:
-            sock = self._context.socket(zmq.REQ)
-            sock.setsockopt(zmq.LINGER, 0)
-            sock.setsockopt(zmq.RECONNECT_IVL, 100)
-            sock.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
-            sock.connect(self.endpoint)
-            self._socket = sock
+            self._socket = request_socket(self._context, self.endpoint)
         return self._socket
 
     def _rebuild(self) -> None:

@@ -25,6 +25,7 @@ import zmq
 import zmq.asyncio
 
 from backend.bus.connection import _receive_now
+from backend.device_sockets import event_socket
 from backend.trainer.client_timing import ClientTiming
 from backend.trainer.command_channel import CommandChannel, ReplyTimeout
 from backend.trainer.command_outcome import CommandOutcome, CommandReply
@@ -78,14 +79,7 @@ class TrainerClient:
         """Connect SUB, then the REQ channels, and start reading. Returns at once."""
         self._started_at = time.monotonic()
         self._context = zmq.asyncio.Context()
-        sub = self._context.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.setsockopt(zmq.RCVHWM, SUB_HWM)
-        sub.setsockopt(zmq.RECONNECT_IVL, 100)
-        sub.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
-        sub.setsockopt(zmq.SUBSCRIBE, b"")
-        sub.connect(self.pub_endpoint)
-        self._sub = sub
+        self._sub = event_socket(self._context, self.pub_endpoint, SUB_HWM)
         self._commands = CommandChannel(self.rep_endpoint, self._context, f"trainer {self.name}")
         self._estop = CommandChannel(self.rep_endpoint, self._context, f"trainer {self.name} e-stop")
         self._estop.connect()  # ready before it is needed: an emergency stop should not wait for a handshake

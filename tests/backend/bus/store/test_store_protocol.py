@@ -208,6 +208,8 @@ async def test_a_set_the_store_refuses_is_answered_with_the_value_kept_and_a_log
     since = floor.probe.mark()
     shows = await floor.tool.set("Store", "Shows", ["Hacked"])
     whole = await floor.tool.set("Store", "State", "not an object")
+    # The tool has the Updates; the probe, another subscriber, may not have the second Log yet.
+    await wait_until(lambda: len(floor.probe.matching(topic(Type="Log", Source="Store"), since)) >= 2, what="both warnings")
     warnings = floor.probe.matching(topic(Type="Log", Source="Store"), since)
 
     assert shows.confirmed and shows.kept == ["Default"]
