@@ -22,6 +22,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
+from backend.sim.cameras.photo_files import LIVEVIEW_SIZE
 from backend.sim.cameras.rig_faults import RigFaults
 from backend.sim.cameras.rig_simulator import RigSimulator
 from backend.sim.cameras.simulated_app import Timing
@@ -29,6 +30,17 @@ from backend.sim.cameras.simulated_app import Timing
 log = logging.getLogger(__name__)
 
 READY_LINE = "SWITCHBOARD-RIG-READY"
+
+
+def _frame_size(text: str) -> tuple[int, int]:
+    """`640x426` → (640, 426): a live view frame size the simulator can render."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 640x426") from None
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be 16 to 4096 pixels")
+    return width, height
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--download-delay", type=float, default=0.3, help="seconds to download a photo (default: %(default)s)")
     parser.add_argument("--reuse-images", action="store_true", help="render one JPEG per camera and copy it for each photo (cheaper; for benchmarks)")
     parser.add_argument("--liveview-fps", type=float, default=5.0, help="live view frames per second when enabled (default: %(default)s)")
+    parser.add_argument("--liveview-size", type=_frame_size, default=LIVEVIEW_SIZE, metavar="WxH",
+                        help="live view frame size in pixels (default: %dx%d)" % LIVEVIEW_SIZE)
     parser.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]", help="start with a fault, e.g. slow_reply_s=3 or no_reply")
     parser.add_argument("--control", help="endpoint of a REP socket that switches faults while running")
 
@@ -54,7 +68,7 @@ def build_simulator(args: argparse.Namespace) -> RigSimulator:
     timing = Timing(capture_delay=args.capture_delay, download_delay=args.download_delay, reuse_images=args.reuse_images)
     return RigSimulator(
         cameras=args.cameras, events=args.events, requests=args.requests, photos_dir=args.photos.resolve(),
-        version=args.api_version, timing=timing, faults=faults, liveview_fps=args.liveview_fps,
+        version=args.api_version, timing=timing, faults=faults, liveview_fps=args.liveview_fps, liveview_size=args.liveview_size,
     )
 
 

@@ -50,6 +50,7 @@ class RigSimulator:
         timing: Timing | None = None,
         faults: RigFaults | None = None,
         liveview_fps: float = 5.0,
+        liveview_size: tuple[int, int] = LIVEVIEW_SIZE,
         context: zmq.asyncio.Context | None = None,
     ) -> None:
         self.events_endpoint = events
@@ -57,6 +58,7 @@ class RigSimulator:
         self.version = version
         self.faults = faults or RigFaults()
         self.liveview_fps = liveview_fps
+        self.liveview_size = liveview_size
         self.app = SimulatedApp(cameras, photos_dir, self.publish, self.faults, version=version, timing=timing)
         self.app.on_shutdown = self._shut_down
         self.shut_down = asyncio.Event()
@@ -198,7 +200,7 @@ class RigSimulator:
                 if camera.liveview or self.faults.liveview_flood:
                     frame = self._liveview_frames.get(camera.key)
                     if frame is None:
-                        jpeg = await asyncio.to_thread(render_jpeg, camera.index, [camera.display_name, "live view"], LIVEVIEW_SIZE, 60)
+                        jpeg = await asyncio.to_thread(render_jpeg, camera.index, [camera.display_name, "live view"], self.liveview_size, 60)
                         frame = self._liveview_frames[camera.key] = base64.b64encode(jpeg).decode("ascii")
                     self.publish("LiveviewUpdated", {**camera.selection(), "CameraLiveviewImage": frame})
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 from pathlib import Path
 
 import pytest
 import zmq
 import zmq.asyncio
+from PIL import Image
 
 from backend.cameras.request_channel import RequestRefused
 from backend.cameras.wire import CameraSelection, PhotoSelection, ShutterButton
@@ -139,13 +142,15 @@ async def test_every_request_of_the_reference_table_is_answered(tmp_path: Path) 
 
 
 async def test_live_view_keeps_only_the_latest_frame_per_camera(tmp_path: Path) -> None:
-    async with running_rig(tmp_path, cameras=2, liveview_fps=20) as rig, connected_client(rig) as client:
+    async with running_rig(tmp_path, cameras=2, liveview_fps=20, liveview_size=(160, 90)) as rig, connected_client(rig) as client:
         key = next(iter(rig.app.cameras))
         frames: list[str] = []
         client.model.liveview_frame.connect(frames.append)
         await client.enable_liveview(CameraSelection.of(key), True)
         await wait_until(lambda: len(frames) >= 2, what="two live view frames")
         assert set(frames) == {key} and client.model.liveview[key].startswith("/9j/")  # base64 of a JPEG
+        with Image.open(io.BytesIO(base64.b64decode(client.model.liveview[key]))) as frame:
+            assert frame.size == (160, 90)  # the size the simulator was asked for (cameras.md §10.7)
 
 
 async def test_one_shot_is_busy_then_the_observed_v5_sequence_of_five_events(tmp_path: Path) -> None:
