@@ -75,7 +75,25 @@ CATALOGUE: tuple[CameraModelSpec, ...] = (
 )
 
 
-def model_for(index: int) -> tuple[CameraModelSpec, str]:
-    """The model and serial number of the rig's `index`-th camera (0-based)."""
-    spec = CATALOGUE[index % len(CATALOGUE)]
-    return spec, str(spec.first_serial + index // len(CATALOGUE))
+def models_named(names: str) -> tuple[CameraModelSpec, ...]:
+    """The catalogue entries named in `names` ("D850,ILCE-7RM4"; case does not matter).
+
+    Raises ValueError naming the models the catalogue has, for a name it does not.
+    """
+    by_name = {spec.model.lower(): spec for spec in CATALOGUE}
+    chosen = []
+    for name in (part.strip() for part in names.split(",") if part.strip()):
+        if name.lower() not in by_name:
+            raise ValueError(f"no camera model {name!r}; the simulator has {', '.join(spec.model for spec in CATALOGUE)}")
+        chosen.append(by_name[name.lower()])
+    if not chosen:
+        raise ValueError("name at least one camera model")
+    return tuple(chosen)
+
+
+def model_for(index: int, models: tuple[CameraModelSpec, ...] = CATALOGUE, first_serial: int | None = None) -> tuple[CameraModelSpec, str]:
+    """The model and serial number of the rig's `index`-th camera (0-based), cycling through
+    `models`; serials count up from each model's own first serial, or from `first_serial`."""
+    spec = models[index % len(models)]
+    start = spec.first_serial if first_serial is None else first_serial
+    return spec, str(start + index // len(models))

@@ -22,6 +22,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
+from backend.sim.cameras.camera_catalog import CATALOGUE, CameraModelSpec, models_named
 from backend.sim.cameras.photo_files import LIVEVIEW_SIZE
 from backend.sim.cameras.rig_faults import RigFaults
 from backend.sim.cameras.rig_simulator import RigSimulator
@@ -43,6 +44,13 @@ def _frame_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _models(text: str) -> tuple[CameraModelSpec, ...]:
+    try:
+        return models_named(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cameras", type=int, default=8, help="number of cameras (default: %(default)s)")
     parser.add_argument("--events", default="tcp://127.0.0.1:54543", help="event publisher endpoint (default: %(default)s)")
@@ -56,6 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--liveview-fps", type=float, default=5.0, help="live view frames per second when enabled (default: %(default)s)")
     parser.add_argument("--liveview-size", type=_frame_size, default=LIVEVIEW_SIZE, metavar="WxH",
                         help="live view frame size in pixels (default: %dx%d)" % LIVEVIEW_SIZE)
+    parser.add_argument("--models", type=_models, default=CATALOGUE, metavar="MODEL,…",
+                        help="camera models the rig cycles through (default: %s)" % ",".join(spec.model for spec in CATALOGUE))
+    parser.add_argument("--first-serial", type=int, help="serial number of the first camera of each model (default: each model's own)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]", help="start with a fault, e.g. slow_reply_s=3 or no_reply")
     parser.add_argument("--control", help="endpoint of a REP socket that switches faults while running")
 
@@ -69,6 +80,7 @@ def build_simulator(args: argparse.Namespace) -> RigSimulator:
     return RigSimulator(
         cameras=args.cameras, events=args.events, requests=args.requests, photos_dir=args.photos.resolve(),
         version=args.api_version, timing=timing, faults=faults, liveview_fps=args.liveview_fps, liveview_size=args.liveview_size,
+        models=args.models, first_serial=args.first_serial,
     )
 
 

@@ -24,6 +24,7 @@ import zmq
 import zmq.asyncio
 
 from backend.cameras.wire import encode_message
+from backend.sim.cameras.camera_catalog import CATALOGUE, CameraModelSpec
 from backend.sim.cameras.photo_files import LIVEVIEW_SIZE, render_jpeg
 from backend.sim.cameras.rig_faults import RigFaults
 from backend.sim.cameras.simulated_app import Refused, SimulatedApp, Timing
@@ -51,6 +52,8 @@ class RigSimulator:
         faults: RigFaults | None = None,
         liveview_fps: float = 5.0,
         liveview_size: tuple[int, int] = LIVEVIEW_SIZE,
+        models: tuple[CameraModelSpec, ...] = CATALOGUE,
+        first_serial: int | None = None,
         context: zmq.asyncio.Context | None = None,
     ) -> None:
         self.events_endpoint = events
@@ -59,7 +62,8 @@ class RigSimulator:
         self.faults = faults or RigFaults()
         self.liveview_fps = liveview_fps
         self.liveview_size = liveview_size
-        self.app = SimulatedApp(cameras, photos_dir, self.publish, self.faults, version=version, timing=timing)
+        self.app = SimulatedApp(cameras, photos_dir, self.publish, self.faults, version=version, timing=timing,
+                                models=models, first_serial=first_serial)
         self.app.on_shutdown = self._shut_down
         self.shut_down = asyncio.Event()
         """Set when a `Shutdown` request quit the simulated application."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.sim.cameras.camera_catalog import model_for
+from backend.sim.cameras.camera_catalog import CATALOGUE, CameraModelSpec, model_for
 from backend.sim.cameras.photo_files import render_jpeg, write_copies, write_photo
 from backend.sim.cameras.rig_faults import RigFaults
 from backend.sim.cameras.simulated_camera import SimulatedCamera
@@ -77,6 +77,8 @@ class SimulatedApp:
         version: int = 5,
         timing: Timing | None = None,
         groups: int = 4,
+        models: tuple[CameraModelSpec, ...] = CATALOGUE,
+        first_serial: int | None = None,
     ) -> None:
         self.photos_dir = photos_dir
         self.publish = publish
@@ -85,7 +87,7 @@ class SimulatedApp:
         self.timing = timing or Timing()
         self.cameras: dict[str, SimulatedCamera] = {}
         for index in range(cameras):
-            spec, serial = model_for(index)
+            spec, serial = model_for(index, models, first_serial)
             camera = SimulatedCamera.build(
                 spec, serial, index, group=f"Ring {index % groups + 1}" if groups else "", powersource="AC" if index % 5 == 4 else "Battery"
             )

@@ -15,6 +15,7 @@ from PIL import Image
 
 from backend.cameras.request_channel import RequestRefused
 from backend.cameras.wire import CameraSelection, PhotoSelection, ShutterButton
+from backend.sim.cameras.camera_catalog import models_named
 from tests.backend.cameras.rig_floor import connected_client, running_rig
 from tests.helpers import wait_until
 
@@ -200,3 +201,14 @@ async def test_the_rig_answers_shoot_before_it_says_busy(tmp_path: Path) -> None
         assert reply is not None and b'"msg_result":true' in reply
         assert rig.events_sent == sent and all(c.status == "Busy" for c in rig.app.cameras.values())
         await wait_until(lambda: rig.events_sent >= sent + 2, what="Busy of both cameras after the reply")
+
+
+async def test_the_simulated_rig_is_built_from_the_models_and_serials_asked_for(tmp_path: Path) -> None:
+    """cameras.md §10.2: N cameras with configurable make, model and serial."""
+    models = models_named("ilce-7rm4, D850")
+    async with running_rig(tmp_path, cameras=3, models=models, first_serial=500) as rig, connected_client(rig) as client:
+        await wait_until(lambda: len(client.model.cameras) == 3, what="three cameras")
+        assert sorted(client.model.cameras) == [
+            "Nikon Corporation|D850|500", "Sony Corporation|ILCE-7RM4|500", "Sony Corporation|ILCE-7RM4|501"]
+    with pytest.raises(ValueError, match="no camera model 'EOS R5'; the simulator has D850, Canon EOS 5D Mark IV, ILCE-7RM4"):
+        models_named("EOS R5")
