@@ -301,14 +301,14 @@ def _receive_into(sock: zmq.Socket, frames_batch: list[list[bytes]], limit: int)
     """Append waiting messages to `frames_batch` until it holds `limit`; True if the socket ran dry."""
     append = frames_batch.append
     while len(frames_batch) < limit:
-        frames = _receive_now(sock)
+        frames = receive_now(sock)
         if frames is None:
             return True
         append(frames)
     return False
 
 
-def _receive_now(sock: zmq.Socket) -> list[bytes] | None:
+def receive_now(sock: zmq.Socket) -> list[bytes] | None:
     """One whole message if one is waiting, else None.
 
     Frame by frame with `copy=False` and `Frame.more`: cheaper than `recv_multipart`, which

@@ -24,7 +24,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
-from backend.bus.connection import _receive_now
+from backend.bus.connection import receive_now
 from backend.device_sockets import event_socket
 from backend.trainer.client_timing import ClientTiming
 from backend.trainer.command_channel import CommandChannel, ReplyTimeout
@@ -287,7 +287,7 @@ class TrainerClient:
             except zmq.ZMQError as error:
                 log.error("Trainer '%s': reader stopped: %s", self.name, error, extra=LOG_SOURCE)
                 return
-            while len(batch) < READ_BATCH and (frames := _receive_now(drain)) is not None:
+            while len(batch) < READ_BATCH and (frames := receive_now(drain)) is not None:
                 batch.append(frames)
             for frames in batch:
                 try:
