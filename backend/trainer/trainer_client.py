@@ -181,7 +181,8 @@ class TrainerClient:
         last = CommandOutcome(self.name, Command.EMERGENCY_STOP, problem="was not confirmed")
         while (remaining := deadline - time.monotonic()) > 0:
             timeout = min(self.timing.request_timeout, remaining)
-            last = await self._exchange(self._estop, Command.EMERGENCY_STOP, None, None, 1, timeout, sent_nonce)
+            last = await self._exchange(self._estop, Command.EMERGENCY_STOP, None, None, 1, timeout, sent_nonce,
+                                        result_timeout=remaining)
             sent_nonce = None
             if last.result == RequestResult.SUCCESS:
                 self.model.apply_emergency_reply(stopped=True)
@@ -208,10 +209,13 @@ class TrainerClient:
         return None
 
     async def _exchange(self, channel: CommandChannel, command: int, data: Any, custom_command: int | None,
-                        attempts: int, timeout: float, sent_nonce: int | None = None) -> CommandOutcome:
+                        attempts: int, timeout: float, sent_nonce: int | None = None,
+                        result_timeout: float | None = None) -> CommandOutcome:
         """Up to `attempts` request/reply exchanges, a fresh nonce each; the first real answer wins.
 
         `sent_nonce`: the first attempt was already sent with `CommandChannel.send_now`.
+        `result_timeout`: how long an answer of PENDING_WITH_NOTIFICATION may wait for its result
+        (the emergency stop passes what is left of its window; others wait the usual time).
         """
         for attempt in range(1, attempts + 1):
             nonce = sent_nonce if attempt == 1 and sent_nonce is not None else next(_nonces)
@@ -239,18 +243,20 @@ class TrainerClient:
                 log.warning("Trainer '%s': discarded a reply with nonce %d (expected %d)", self.name, reply.nonce, nonce)
                 continue
             if reply.result == RequestResult.PENDING_WITH_NOTIFICATION and not reply.rejected_by_transport:
-                return await self._await_result(command, key, waiter)
+                return await self._await_result(command, key, waiter, result_timeout)
             self._pending_results.pop(key, None)
             return CommandOutcome.from_reply(self.name, command, reply)
         return CommandOutcome(self.name, command, problem=f"got no reply ({attempts} attempt(s) of {timeout:.2g} s)")
 
-    async def _await_result(self, command: int, key: tuple[int, int], waiter: asyncio.Future[Any]) -> CommandOutcome:
+    async def _await_result(self, command: int, key: tuple[int, int], waiter: asyncio.Future[Any],
+                            timeout: float | None = None) -> CommandOutcome:
+        timeout = self.timing.async_result_timeout if timeout is None else min(timeout, self.timing.async_result_timeout)
         try:
-            async with asyncio.timeout(self.timing.async_result_timeout):
+            async with asyncio.timeout(timeout):
                 payload = await waiter
         except TimeoutError:
             return CommandOutcome(self.name, command, RequestResult.PENDING_WITH_NOTIFICATION, problem=(
-                f"was accepted, but its result did not arrive within {self.timing.async_result_timeout:g} s: result unknown"))
+                f"was accepted, but its result did not arrive within {timeout:g} s: result unknown"))
         finally:
             self._pending_results.pop(key, None)
         try:

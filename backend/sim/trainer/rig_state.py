@@ -117,7 +117,7 @@ class TrainerRig:
             self.on_command(command)
         with self.lock:
             self.handled.append(command)
-            if command in self.options.async_commands and command in _SETTERS:
+            if command in self.options.async_commands and command in _MAY_ANSWER_LATER:
                 self._schedule(self.options.async_delay, lambda: self._finish_later(command, data, nonce))
                 return Reply(RequestResult.PENDING_WITH_NOTIFICATION)
             return self._handle_now(command, data, custom_command)
@@ -293,6 +293,8 @@ class TrainerRig:
 
 
 _SETTERS = {Command.SET_APPLICATION_MODE, Command.SET_TRAINING_MODE, *(t.value for t in Toggle)}
+_MAY_ANSWER_LATER = _SETTERS | {Command.EMERGENCY_STOP}
+"""EMERGENCY_STOP only by fault: the contract answers it at once, but a test needs a device that does not."""
 _STOP_STRENGTH = {EmergencyStopReason.alarm_monitor: 0, EmergencyStopReason.user_button: 2}
 """Which source a repeated stop keeps (others: 1): the alarm monitor resumes only its own stops."""
 

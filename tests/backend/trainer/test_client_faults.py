@@ -107,6 +107,19 @@ async def test_an_unconfirmed_emergency_stop_raises_an_alarm_in_the_model() -> N
         assert client.model.estop_unconfirmed == ""
 
 
+async def test_a_stop_answered_pending_is_waited_on_only_for_the_emergency_window() -> None:
+    """A device that answers EMERGENCY_STOP with PENDING_WITH_NOTIFICATION and never sends the
+    result must raise the alarm when the 10 s window ends, not after the 30 s of other results."""
+    async with wire_floor(estop_window=1.5, async_result_timeout=60.0) as (trainer, client):
+        trainer.rig.options.async_commands = frozenset({Command.EMERGENCY_STOP})
+        trainer.rig.options.async_delay = 3600.0
+        task = client.begin_emergency_stop()
+        assert task is not None
+        await wait_until(task.done, timeout=15, what="the stop's verdict within its window")
+        assert not task.result().ok and "was not confirmed within 1.5 s" in task.result().sentence
+        assert client.model.estop_unconfirmed.startswith("E-stop not confirmed: trainer 'North'")
+
+
 async def test_a_device_killed_mid_request_and_restarted_answers_the_retry() -> None:
     pub, rep = ports()
     wire = WireTrainer("127.0.0.1", pub, rep, heartbeat_interval=HEARTBEAT_S)
