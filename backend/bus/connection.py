@@ -37,6 +37,7 @@ from backend.bus.codec import MalformedMessage, decode_deferred, encode
 from backend.bus.endpoints import HubEndpoints
 from backend.bus.message import BusMessage
 from backend.observable import Signal
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -280,11 +281,7 @@ class BusConnection:
                 with contextlib.suppress(zmq.ZMQError):
                     sock.disable_monitor()
         self._monitor_tasks = {}
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         for sock in (self._pub, self._sub):
             if sock is not None:

@@ -60,6 +60,7 @@ from backend.bus.message import (
 from backend.bus.methods import MethodRegistry
 from backend.bus.pending import PendingRequests, next_call_id
 from backend.observable import Signal
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -228,11 +229,7 @@ class BusService:
         """Cancel every task this service owns and close its sockets."""
         self._running = False
         tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(tasks)
         self._pending.fail_all(HubLost("a reply: the service stopped"))
         self.connection.received.disconnect(self._dispatch)
         self.connection.link_changed.disconnect(self._on_link_changed)

@@ -29,6 +29,7 @@ from backend.cameras.rig_model import RigModel, objects
 from backend.cameras.shot_tracker import ShotResult, ShotWatch
 from backend.cameras.wire import CameraSelection, MalformedMessage, Message, MsgType, decode, failure_text
 from backend.device_sockets import event_socket
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,7 @@ class RigClient(RigCommands):
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         self._channel.close()
         if self._sub is not None:

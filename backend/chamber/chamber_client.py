@@ -31,6 +31,7 @@ from backend.chamber.event_names import ACK_SUFFIX, EventNames, ack_name
 from backend.chamber.payload import MalformedPayload, Reply, decode, encode
 from backend.chamber.pushes import apply_push, apply_status
 from backend.chamber.recipe import Recipe
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 SOURCE = {"source": "Chamber"}
@@ -92,11 +93,7 @@ class ChamberClient:
 
     async def stop(self) -> None:
         tasks = [*self._tasks, *self._probes]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(tasks)
         self._tasks = []
         self._acks.fail_all(ChamberError(f"Chamber '{self.name}': Switchboard stopped its client."))
         self.model.set_connected(False)

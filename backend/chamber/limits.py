@@ -12,8 +12,6 @@ import math
 from collections.abc import Mapping
 
 
-
-
 class Level(enum.Enum):
     NORMAL = "ok"
     WARNING = "warning"

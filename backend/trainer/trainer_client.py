@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
@@ -26,6 +25,7 @@ import zmq.asyncio
 
 from backend.bus.connection import receive_now
 from backend.device_sockets import event_socket
+from backend.task_stopping import cancel_and_wait
 from backend.trainer.client_timing import ClientTiming
 from backend.trainer.command_channel import CommandChannel, ReplyTimeout
 from backend.trainer.command_outcome import CommandOutcome, CommandReply
@@ -89,14 +89,7 @@ class TrainerClient:
         ]
 
     async def stop(self) -> None:
-        tasks = [*self._tasks, self._resync_task, self._estop_task]
-        for task in tasks:
-            if task is not None:
-                task.cancel()
-        for task in tasks:
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await cancel_and_wait([*self._tasks, self._resync_task, self._estop_task])
         self._tasks, self._resync_task, self._estop_task = [], None, None
         for waiter in self._pending_results.values():
             waiter.cancel()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 from pathlib import Path
@@ -27,6 +26,7 @@ from backend.sim.cameras.photo_files import LIVEVIEW_SIZE
 from backend.sim.cameras.rig_faults import RigFaults
 from backend.sim.cameras.rig_simulator import RigSimulator
 from backend.sim.cameras.simulated_app import Timing
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,7 @@ async def run_rig(stop: asyncio.Event, args: argparse.Namespace) -> int:
     log.info("Simulated rig of %d cameras: events %s, requests %s", args.cameras, simulator.events_endpoint, simulator.requests_endpoint)
     waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(simulator.shut_down.wait())]
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    for task in [*waiters, *([control] if control else [])]:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_and_wait([*waiters, control])
     await simulator.stop()
     return 0
 

@@ -28,6 +28,7 @@ from backend.sim.cameras.camera_catalog import CATALOGUE, CameraModelSpec
 from backend.sim.cameras.photo_files import LIVEVIEW_SIZE, render_jpeg
 from backend.sim.cameras.rig_faults import RigFaults
 from backend.sim.cameras.simulated_app import Refused, SimulatedApp, Timing
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,7 @@ class RigSimulator:
         ]
 
     async def stop(self) -> None:
-        for task in [*self._tasks, *self.app.tasks, *([self._request_task] if self._request_task else [])]:
-            task.cancel()
-        for task in [*self._tasks, *list(self.app.tasks), *([self._request_task] if self._request_task else [])]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait([*self._tasks, *self.app.tasks, self._request_task])
         self._tasks = []
         self._request_task = None
         self.unbind_events()

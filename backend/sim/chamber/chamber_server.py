@@ -24,6 +24,7 @@ from backend.chamber.event_names import EventNames, ack_name
 from backend.chamber.payload import MalformedPayload, decode
 from backend.sim.chamber.chamber_device import ChamberDevice, error
 from backend.sim.chamber.transport_faults import TransportFaults
+from backend.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 TICK_HZ = 10.0
@@ -68,11 +69,7 @@ class ChamberServer:
             self._clock = asyncio.create_task(self._run_clock(), name="chamber sim clock")
 
     async def stop(self) -> None:
-        for task in (self._clock, self._outage, *self._background):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel_and_wait([self._clock, self._outage, *self._background])
         self._clock = self._outage = None
         await self._close()
 

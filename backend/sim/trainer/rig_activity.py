@@ -9,10 +9,10 @@ its own. The script is deterministic (a fixed cycle), so a demo always shows eve
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 
 from backend.sim.trainer.rig_state import TrainerRig
+from backend.task_stopping import cancel_and_wait
 from backend.trainer.event_kinds import EventKind
 from backend.trainer.wire_enums import AlarmKind, DetectorKind
 
@@ -46,10 +46,7 @@ async def run_activity(rig: TrainerRig, options: ActivityOptions) -> None:
         else:
             await asyncio.Event().wait()
     finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(tasks)
 
 
 async def _status_every(rig: TrainerRig, period: float) -> None:

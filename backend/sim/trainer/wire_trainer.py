@@ -19,7 +19,6 @@ can be held back or dropped without wedging the socket.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -33,6 +32,7 @@ from autotrainer.api import ApiCommandRequest, RpcService
 from autotrainer.api.util import prepare_for_serialization
 
 from backend.sim.trainer.rig_state import Reply, RigOptions, TrainerRig
+from backend.task_stopping import cancel_and_wait
 from backend.trainer.wire_enums import Command, ErrorKind, RequestResult, Topic
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,7 @@ class WireTrainer:
                  self.host, self.pub_port, self.rep_port)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         for sock in (self._pub, self._router):
             if sock is not None:
