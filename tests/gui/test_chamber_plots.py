@@ -101,3 +101,17 @@ def test_an_absurd_reading_leaves_the_plots_drawing(qtbot) -> None:
     assert len(plots.temperatures.curves["part"].getData()[0]) > 0
     assert np.isfinite(plots.pressure.getPlotItem().getViewBox().viewRange()[1]).all()
     plots.close_view()
+
+
+def test_hidden_plots_draw_nothing_and_catch_up_when_shown_again(qtbot) -> None:
+    model = fed_model(300)
+    plots = shown_plots(qtbot, model, 0)  # 1 min
+    plots.refresh()
+    drawn_end = plots.visible_range()[1]
+    plots.hide()  # another panel or chamber tab is on screen
+    model.add_telemetry(Telemetry(model.latest.t + 30, {k: 1.0 for k in CHANNEL_KEYS}, True, False))
+    plots.refresh()
+    assert plots.visible_range()[1] == drawn_end, "a hidden plot spent the GUI thread on a redraw"
+    plots.show()
+    assert plots.visible_range()[1] == model.latest.t
+    plots.close_view()

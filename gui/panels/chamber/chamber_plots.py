@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from backend.chamber.chamber_model import ChamberModel
@@ -87,6 +88,11 @@ class ChamberPlots(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._dirty = True
+        self.refresh()
+
     def close_view(self) -> None:
         self.timer.stop()
         self.model.telemetry_received.disconnect(self._on_sample)
@@ -128,7 +134,14 @@ class ChamberPlots(QWidget):
         return float(start), float(end)
 
     def refresh(self) -> None:
-        """One frame: move the window when following, redraw if anything changed."""
+        """One frame: move the window when following, redraw if anything changed.
+
+        Nothing is drawn while the plots are hidden (another panel or chamber tab shown): a
+        24-hour redraw costs tens of milliseconds of the GUI thread that the operator's
+        panel — and the emergency stop — need. Showing them again draws at once.
+        """
+        if not self.isVisible():
+            return
         if self.following and not self.paused:
             end = self.newest_time()
             wanted = (end - self.window_s, end)
