@@ -13,6 +13,7 @@ import random
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -335,3 +336,23 @@ def paced_publisher(conn, publish_to: str, rate: float, batch: int, pool_size: i
         conn.send(("done", batches * batch, elapsed, worst, time.process_time() - cpu0))
     pub.close()
     ctx.term()
+
+
+def private_app_folders(prefix: str = "switchboard-bench-") -> tempfile.TemporaryDirectory:
+    """Offscreen Qt unless told otherwise, and config and data folders of this run alone, so a
+    benchmark never touches the operator's settings; the caller cleans the folder up."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    folder = tempfile.TemporaryDirectory(prefix=prefix)
+    os.environ["SWITCHBOARD_CONFIG_DIR"] = f"{folder.name}/config"
+    os.environ["SWITCHBOARD_DATA_DIR"] = f"{folder.name}/data"
+    return folder
+
+
+def qt_application(trace=None):
+    """The benchmark's QApplication (traced when `trace`, a loop_trace.LoopTrace, is given)."""
+    from PySide6.QtWidgets import QApplication
+
+    application_class = trace.application_class(QApplication) if trace is not None else QApplication
+    app = application_class(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    return app

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,11 +41,7 @@ class CameraFloor:
 
 
 def prepare_environment() -> tempfile.TemporaryDirectory:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    tmp = tempfile.TemporaryDirectory(prefix="switchboard-cameras-bench-")
-    os.environ["SWITCHBOARD_CONFIG_DIR"] = f"{tmp.name}/config"
-    os.environ["SWITCHBOARD_DATA_DIR"] = f"{tmp.name}/data"
-    return tmp
+    return _common.private_app_folders("switchboard-cameras-bench-")
 
 
 async def start_rig(tmp: Path, *options: str) -> tuple[subprocess.Popen, dict]:
@@ -120,9 +115,7 @@ def run_on_qt_loop(coro_factory) -> object:
     import functools
 
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
+    app = _common.qt_application()
     with asyncio.Runner(loop_factory=functools.partial(qasync.QSelectorEventLoop, app)) as runner:
         return runner.run(coro_factory())

@@ -25,10 +25,7 @@ import argparse
 import asyncio
 import functools
 import multiprocessing
-import os
 import resource
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -304,11 +301,8 @@ def main() -> None:
     args = parser.parse_args()
     args.trace_object = LoopTrace() if args.trace else None
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    tmp_dir = tempfile.TemporaryDirectory(prefix="switchboard-bench-")
+    tmp_dir = _common.private_app_folders()
     tmp = Path(tmp_dir.name)
-    os.environ["SWITCHBOARD_CONFIG_DIR"] = str(tmp / "config")
-    os.environ["SWITCHBOARD_DATA_DIR"] = str(tmp / "data")
 
     spawn = multiprocessing.get_context("spawn")
     parent, child = spawn.Pipe()
@@ -316,11 +310,8 @@ def main() -> None:
     publisher.start()
 
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    application_class = args.trace_object.application_class(QApplication) if args.trace_object else QApplication
-    app = application_class(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
+    app = _common.qt_application(args.trace_object)
     _common.header(
         "GUI event-loop lag: Bus panel watching a paced stream",
         f"lag p99 < {TARGET_P99_MS:.0f} ms at {args.rate:,.0f} msg/s, window shown offscreen on the Bus panel",

@@ -32,10 +32,8 @@ import argparse
 import asyncio
 import functools
 import multiprocessing
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -266,11 +264,8 @@ def main() -> None:
     args = parser.parse_args()
     args.trace_object = LoopTrace() if args.trace else None
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    tmp_dir = tempfile.TemporaryDirectory(prefix="switchboard-bench-")
+    tmp_dir = _common.private_app_folders()
     tmp = Path(tmp_dir.name)
-    os.environ["SWITCHBOARD_CONFIG_DIR"] = str(tmp / "config")
-    os.environ["SWITCHBOARD_DATA_DIR"] = str(tmp / "data")
 
     spawn = multiprocessing.get_context("spawn")
     flood, flood_child = spawn.Pipe()
@@ -286,11 +281,8 @@ def main() -> None:
     plain_process.start()
 
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    application_class = args.trace_object.application_class(QApplication) if args.trace_object else QApplication
-    app = application_class(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
+    app = _common.qt_application(args.trace_object)
     _common.header(
         "Emergency-stop latency: toolbar click to the trainer, bus flooded",
         f"Switchboard adds < {TARGET_ADDED_P99_MS:.0f} ms p99 to what a plain pyzmq REQ sees, at {args.rate:,.0f} msg/s on the bus",
